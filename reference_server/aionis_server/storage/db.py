@@ -1,0 +1,126 @@
+"""SQLite connection management: one serialised writer, one reader connection per thread.
+
+SQLite in WAL mode lets readers run while the single writer commits. Writes are serialised by
+a lock in this process (``BEGIN IMMEDIATE`` also guards against other processes), so a write
+transaction never fails with ``database is locked`` under load from this server.
+
+``synchronous=FULL`` by default: a write the server has acknowledged is on disk even if the
+machine loses power right after. ``NORMAL`` keeps it across a process crash only.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+SCHEMA_VERSION = "1"
+
+
+def _schema_sql() -> str:
+    return resources.files("aionis_server.storage").joinpath("schema.sql").read_text("utf-8")
+
+
+class Database:
+    """A SQLite database file (or a private in-memory database) used by one server process."""
+
+    def __init__(self, path: str | Path = ":memory:", *, synchronous: str = "FULL") -> None:
+        self.path = str(path)
+        self.in_memory = self.path == ":memory:"
+        if self.in_memory:
+            # A named shared-cache memory database, so the per-thread readers see the writer's data.
+            self._uri = f"file:aionis-{uuid.uuid4().hex}?mode=memory&cache=shared"
+        else:
+            Path(self.path).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+            self._uri = Path(self.path).expanduser().resolve().as_uri() + "?mode=rwc"
+        if synchronous.upper() not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+            raise ValueError(f"invalid synchronous mode {synchronous!r}")
+        self._synchronous = synchronous.upper()
+        self._write_lock = threading.RLock()
+        self._local = threading.local()
+        self._all_readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._closed = False
+        self._writer = self._connect()
+        if not self.in_memory:
+            self._writer.execute("PRAGMA journal_mode=WAL")
+        self._writer.executescript(_schema_sql())
+        self._writer.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+            (SCHEMA_VERSION,),
+        )
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self._uri, uri=True, isolation_level=None, check_same_thread=False, timeout=30.0
+        )
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute(f"PRAGMA synchronous={self._synchronous}")
+        conn.execute("PRAGMA foreign_keys=OFF")
+        conn.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache per connection
+        conn.execute("PRAGMA temp_store=MEMORY")
+        return conn
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: committed when the block ends, rolled back if it raises."""
+        if self._closed:
+            raise RuntimeError("database is closed")
+        with self._write_lock:
+            conn = self._writer
+            if conn.in_transaction:  # nested use inside one write: join the outer transaction
+                yield conn
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A consistent read snapshot on this thread's reader connection."""
+        if self._closed:
+            raise RuntimeError("database is closed")
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            conn.execute("PRAGMA query_only=ON")
+            self._local.conn = conn
+            with self._readers_lock:
+                self._all_readers.append(conn)
+        if conn.in_transaction:  # nested read: reuse the outer snapshot
+            yield conn
+            return
+        conn.execute("BEGIN DEFERRED")
+        try:
+            yield conn
+        finally:
+            conn.execute("COMMIT")
+
+    def checkpoint(self) -> None:
+        """Fold the WAL back into the main file (used on clean shutdown)."""
+        if not self.in_memory and not self._closed:
+            with self._write_lock:
+                self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def close(self) -> None:
+        """Close every connection. Safe to call twice."""
+        if self._closed:
+            return
+        try:
+            self.checkpoint()
+        finally:
+            self._closed = True
+            with self._readers_lock:
+                for conn in self._all_readers:
+                    conn.close()
+                self._all_readers.clear()
+            self._writer.close()
