@@ -85,11 +85,12 @@ def _write(value: Any, out: list[str]) -> None:
     elif isinstance(value, float):
         out.append(_js_number(value))
     elif isinstance(value, Mapping):
+        for key in value:
+            if not isinstance(key, str):
+                raise TypeError(f"canonical JSON object keys must be strings, got {key!r}")
         out.append("{")
         first = True
         for key in sorted(value, key=_utf16_key):
-            if not isinstance(key, str):
-                raise TypeError(f"canonical JSON object keys must be strings, got {key!r}")
             if not first:
                 out.append(",")
             first = False

@@ -53,7 +53,9 @@ def bad_request(code: str, message: str, **details: Any) -> ApiError:
     return ApiError(400, code, message, details=details)
 
 
-def invalid_request(issues: Sequence[Mapping[str, str]], message: str = "invalid request") -> ApiError:
+def invalid_request(
+    issues: Sequence[Mapping[str, str]], message: str = "invalid request"
+) -> ApiError:
     """A 400 ``invalid_request`` carrying validation ``issues`` (``[{path, message}]``)."""
     return ApiError(400, "invalid_request", message, issues=issues)
 

@@ -12,7 +12,9 @@ NODE_TYPES = frozenset(
     {"event", "entity", "topic", "rule", "evidence", "concept", "procedure", "self_model"}
 )
 URI_TYPES = NODE_TYPES | {"edge", "commit", "decision"}
-_UUID_SHAPE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_UUID_SHAPE = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
 _SAFE = "-_.!~*'()"
 
 

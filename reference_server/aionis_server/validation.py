@@ -14,7 +14,9 @@ M = TypeVar("M", bound=BaseModel)
 
 def issue_path(loc: tuple[int | str, ...]) -> str:
     """A pydantic error location as the spec's dotted path (``nodes.0.type``)."""
-    return ".".join(str(part) for part in loc if not (isinstance(part, str) and part.startswith("function-")))
+    return ".".join(
+        str(part) for part in loc if not (isinstance(part, str) and part.startswith("function-"))
+    )
 
 
 def issues_from(error: ValidationError) -> list[dict[str, str]]:
@@ -35,4 +37,6 @@ def parse_body(model: type[M], body: Mapping[str, Any]) -> M:
 def require(condition: bool, path: str, message: str) -> None:
     """Raise ``invalid_request`` with one issue unless ``condition`` holds."""
     if not condition:
-        raise ApiError(400, "invalid_request", "invalid request", issues=[{"path": path, "message": message}])
+        raise ApiError(
+            400, "invalid_request", "invalid request", issues=[{"path": path, "message": message}]
+        )

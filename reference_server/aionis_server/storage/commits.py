@@ -176,7 +176,9 @@ def create_commit(
             kind=kind,
         )
 
-    existing = conn.execute("SELECT * FROM commits WHERE commit_hash = ?", (commit_hash,)).fetchone()
+    existing = conn.execute(
+        "SELECT * FROM commits WHERE commit_hash = ?", (commit_hash,)
+    ).fetchone()
     if existing is not None:
         return commit_from_row(existing, created=False)
 
