@@ -1,0 +1,431 @@
+"""The vector index behind recall seeds: one index per scope_key, keyed by ``nodes.seq``.
+
+SQLite's ``node_embeddings`` table is the source of truth; this index is a cache that can always be
+rebuilt from it. Each scope starts as an exact float32 matrix (numpy dot products, so small data is
+searched exactly) and becomes a usearch HNSW graph with cosine metric and half-precision (or int8)
+storage once it holds ``exact_threshold`` vectors: 1e6 × 1536 dimensions take about 3 GiB in f16.
+Approximate candidates are always re-scored with the exact float32 vectors from SQLite, so the
+similarities reported by recall are exact cosines.
+
+Catch-up: the index remembers the highest ``node_seq`` it has read from SQLite (the watermark).
+:meth:`VectorIndex.sync` reads rows above it; it runs on open, before each search and on save, so
+a vector committed by any writer is searchable even if :meth:`add` was never called for it.
+(Node rows are append-only and the single writer assigns ``seq`` in commit order, so nothing can
+appear below the watermark later.)
+
+Persistence (``path`` given): a directory holding ``manifest.json`` (dim, dtype, watermark, one
+entry per scope) and one file per scope (``.usearch`` graph or ``.npz`` matrix). :meth:`save` writes
+new files under a fresh generation name, then atomically replaces the manifest, then deletes the
+files of older generations, so a crash at any point leaves a loadable state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+from usearch.index import Index
+
+from .storage.db import Database
+
+log = logging.getLogger("aionis_server.vectors")
+
+F32 = npt.NDArray[np.float32]
+Accept = Callable[[int], bool]
+AcceptMany = Callable[[Sequence[int]], Iterable[int]]
+MANIFEST_VERSION = 1
+_SYNC_CHUNK = 2000
+
+
+def unit_rows(vectors: npt.ArrayLike, dim: int) -> F32:
+    """``vectors`` as a contiguous float32 ``(n, dim)`` matrix with unit-length rows (zeros stay)."""
+    matrix = np.array(vectors, dtype=np.float32, copy=True, order="C").reshape(-1, dim)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    np.divide(matrix, norms, out=matrix, where=norms > 0)
+    return matrix
+
+
+class _Scope:
+    """The vectors of one scope_key: an exact matrix while small, an HNSW graph after."""
+
+    def __init__(self, dim: int) -> None:
+        self.lock = threading.Lock()
+        self.dim = dim
+        self.keys = np.zeros(0, dtype=np.int64)
+        self.mat: F32 = np.zeros((0, dim), dtype=np.float32)
+        self.n = 0
+        self.members: set[int] = set()
+        self.hnsw: Index | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.hnsw) if self.hnsw is not None else self.n
+
+    def missing(self, seqs: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        if self.hnsw is not None:
+            return ~np.asarray(self.hnsw.contains(seqs), dtype=bool).reshape(-1)
+        return np.array([int(s) not in self.members for s in seqs], dtype=bool)
+
+    def append_exact(self, seqs: npt.NDArray[np.int64], matrix: F32) -> None:
+        need = self.n + len(seqs)
+        if need > len(self.keys):
+            cap = max(need, 2 * len(self.keys), 64)
+            keys = np.zeros(cap, dtype=np.int64)
+            keys[: self.n] = self.keys[: self.n]
+            mat = np.zeros((cap, self.dim), dtype=np.float32)
+            mat[: self.n] = self.mat[: self.n]
+            self.keys, self.mat = keys, mat  # readers holding the old arrays stay valid
+        self.keys[self.n : need] = seqs
+        self.mat[self.n : need] = matrix
+        self.n = need
+        self.members.update(int(s) for s in seqs)
+
+
+class VectorIndex:
+    """Thread-safe per-scope cosine search over node embeddings (see the module doc)."""
+
+    def __init__(
+        self,
+        db: Database,
+        dim: int,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        dtype: Literal["f16", "i8", "f32"] = "f16",
+        exact_threshold: int = 5000,
+        connectivity: int = 16,
+        expansion_add: int = 128,
+        expansion_search: int = 96,
+    ) -> None:
+        self.db = db
+        self.dim = dim
+        self.path = Path(path) if path is not None else None
+        self.dtype = dtype
+        self.exact_threshold = exact_threshold
+        self._hnsw_opts = (connectivity, expansion_add, expansion_search)
+        self._scopes: dict[str, _Scope] = {}
+        self._scopes_lock = threading.Lock()
+        self._sync_lock = threading.Lock()
+        self._watermark = 0
+        self._closed = False
+        if self.path is not None:
+            self._load()
+        self.sync()
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def _scope(self, scope_key: str) -> _Scope:
+        scope = self._scopes.get(scope_key)
+        if scope is None:
+            with self._scopes_lock:
+                scope = self._scopes.setdefault(scope_key, _Scope(self.dim))
+        return scope
+
+    def _new_hnsw(self) -> Index:
+        connectivity, expansion_add, expansion_search = self._hnsw_opts
+        return Index(
+            ndim=self.dim,
+            metric="cos",
+            dtype=self.dtype,
+            connectivity=connectivity,
+            expansion_add=expansion_add,
+            expansion_search=expansion_search,
+        )
+
+    def add(self, scope_key: str, seqs: Sequence[int], vectors: npt.ArrayLike) -> int:
+        """Index ``vectors`` (one row per seq) under ``scope_key``; seqs already present are skipped.
+
+        Returns how many vectors were added.
+        """
+        keys = np.asarray(list(seqs), dtype=np.int64)
+        if keys.size == 0:
+            return 0
+        matrix = unit_rows(vectors, self.dim)
+        if len(matrix) != len(keys):
+            raise ValueError(f"{len(keys)} seqs but {len(matrix)} vectors")
+        scope = self._scope(scope_key)
+        with scope.lock:
+            fresh = scope.missing(keys)
+            _, first = np.unique(keys, return_index=True)
+            once = np.zeros(len(keys), dtype=bool)
+            once[first] = True
+            fresh &= once
+            if not fresh.any():
+                return 0
+            keys, matrix = keys[fresh], matrix[fresh]
+            if scope.hnsw is not None:
+                scope.hnsw.add(keys, matrix, threads=1)
+            else:
+                scope.append_exact(keys, matrix)
+                if scope.n >= self.exact_threshold:
+                    self._promote(scope)
+            return len(keys)
+
+    def _promote(self, scope: _Scope) -> None:
+        """Move a scope from the exact matrix to an HNSW graph (caller holds ``scope.lock``)."""
+        index = self._new_hnsw()
+        index.add(scope.keys[: scope.n], scope.mat[: scope.n])
+        scope.hnsw = index
+        scope.keys = np.zeros(0, dtype=np.int64)
+        scope.mat = np.zeros((0, self.dim), dtype=np.float32)
+        scope.n = 0
+        scope.members = set()
+
+    def sync(self) -> int:
+        """Index every ``node_embeddings`` row above the watermark; returns how many were new."""
+        added = 0
+        with self._sync_lock:
+            while True:
+                with self.db.read() as conn:
+                    rows = conn.execute(
+                        "SELECT node_seq, scope_key, vector FROM node_embeddings"
+                        " WHERE node_seq > ? ORDER BY node_seq LIMIT ?",
+                        (self._watermark, _SYNC_CHUNK),
+                    ).fetchall()
+                if not rows:
+                    return added
+                by_scope: dict[str, tuple[list[int], list[bytes]]] = {}
+                for seq, scope_key, blob in rows:
+                    if len(blob) != 4 * self.dim:
+                        log.warning("skipping embedding of node seq %s: wrong size", seq)
+                        continue
+                    entry = by_scope.setdefault(scope_key, ([], []))
+                    entry[0].append(seq)
+                    entry[1].append(blob)
+                for scope_key, (seqs, blobs) in by_scope.items():
+                    matrix = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(-1, self.dim)
+                    added += self.add(scope_key, seqs, matrix)
+                self._watermark = int(rows[-1][0])
+
+    # -- searching ---------------------------------------------------------------------------
+
+    def count(self, scope_key: str) -> int:
+        scope = self._scopes.get(scope_key)
+        return scope.size if scope is not None else 0
+
+    def search(
+        self,
+        scope_key: str,
+        query: npt.ArrayLike,
+        k: int,
+        accept: Accept | None = None,
+        *,
+        accept_many: AcceptMany | None = None,
+    ) -> list[tuple[int, float]]:
+        """The ``k`` most similar accepted vectors as ``(seq, cosine)``, best first.
+
+        ``accept`` (per seq) or ``accept_many`` (a batch of seqs → the accepted ones) filters
+        candidates; the search widens until ``k`` are accepted or the scope is exhausted.
+        """
+        if k <= 0:
+            return []
+        self.sync()
+        scope = self._scopes.get(scope_key)
+        if scope is None:
+            return []
+        q = unit_rows(query, self.dim)[0]
+        filt = _filter(accept, accept_many)
+        with scope.lock:
+            hnsw = scope.hnsw
+            keys, mat, n = scope.keys, scope.mat, scope.n
+        if hnsw is None:
+            return self._search_exact(keys[:n], mat[:n], q, k, filt)
+        return self._search_hnsw(scope, hnsw, q, k, filt)
+
+    @staticmethod
+    def _search_exact(
+        keys: npt.NDArray[np.int64],
+        mat: F32,
+        q: F32,
+        k: int,
+        filt: Callable[[list[int]], set[int]] | None,
+    ) -> list[tuple[int, float]]:
+        if len(keys) == 0:
+            return []
+        sims = mat @ q
+        order = np.argsort(-sims, kind="stable")
+        if filt is None:
+            top = order[:k]
+            return [(int(keys[i]), float(sims[i])) for i in top]
+        out: list[tuple[int, float]] = []
+        step = max(4 * k, 64)
+        for start in range(0, len(order), step):
+            chunk = order[start : start + step]
+            seqs = [int(keys[i]) for i in chunk]
+            ok = filt(seqs)
+            for i, seq in zip(chunk, seqs, strict=True):
+                if seq in ok:
+                    out.append((seq, float(sims[i])))
+                    if len(out) == k:
+                        return out
+        return out
+
+    def _search_hnsw(
+        self,
+        scope: _Scope,
+        hnsw: Index,
+        q: F32,
+        k: int,
+        filt: Callable[[list[int]], set[int]] | None,
+    ) -> list[tuple[int, float]]:
+        total = len(hnsw)
+        want = min(total, max(4 * k, 32))
+        seen: set[int] = set()
+        accepted: list[int] = []
+        while True:
+            with scope.lock:
+                matches = hnsw.search(q, want, threads=1)
+            fresh = [int(s) for s in np.asarray(matches.keys).reshape(-1) if int(s) not in seen]
+            seen.update(fresh)
+            if filt is None:
+                accepted.extend(fresh)
+            else:
+                ok = filt(fresh)
+                accepted.extend(s for s in fresh if s in ok)
+            if len(accepted) >= 2 * k or want >= total:
+                break
+            want = min(total, want * 4)
+        return self._rescore(accepted, q)[:k]
+
+    def _rescore(self, seqs: list[int], q: F32) -> list[tuple[int, float]]:
+        """Exact cosines from the float32 vectors in SQLite, best first (seq asc on ties)."""
+        if not seqs:
+            return []
+        found: dict[int, bytes] = {}
+        with self.db.read() as conn:
+            for start in range(0, len(seqs), 500):
+                part = seqs[start : start + 500]
+                marks = ",".join("?" * len(part))
+                for seq, blob in conn.execute(
+                    f"SELECT node_seq, vector FROM node_embeddings WHERE node_seq IN ({marks})",
+                    part,
+                ):
+                    found[int(seq)] = blob
+        order = [s for s in seqs if s in found]
+        if not order:
+            return []
+        matrix = unit_rows(np.frombuffer(b"".join(found[s] for s in order), dtype="<f4"), self.dim)
+        sims = matrix @ q
+        scored = [(s, float(v)) for s, v in zip(order, sims, strict=True)]
+        scored.sort(key=lambda item: (-item[1], item[0]))
+        return scored
+
+    # -- persistence -------------------------------------------------------------------------
+
+    def memory_bytes(self) -> int:
+        """Approximate memory held by all scopes."""
+        total = 0
+        for scope in list(self._scopes.values()):
+            if scope.hnsw is not None:
+                total += int(scope.hnsw.memory_usage)
+            else:
+                total += scope.mat.nbytes + scope.keys.nbytes
+        return total
+
+    def save(self) -> None:
+        """Persist every scope and the watermark atomically (no-op without ``path``)."""
+        if self.path is None:
+            return
+        self.sync()
+        self.path.mkdir(parents=True, exist_ok=True)
+        gen = uuid.uuid4().hex[:12]
+        entries: list[dict[str, Any]] = []
+        with self._sync_lock:
+            watermark = self._watermark
+            for i, (scope_key, scope) in enumerate(sorted(self._scopes.items())):
+                with scope.lock:
+                    if scope.hnsw is not None:
+                        name = f"{gen}-{i}.usearch"
+                        scope.hnsw.save(str(self.path / name))
+                    else:
+                        name = f"{gen}-{i}.npz"
+                        with open(self.path / name, "wb") as fh:
+                            np.savez(fh, keys=scope.keys[: scope.n], mat=scope.mat[: scope.n])
+                    entries.append({"scope_key": scope_key, "file": name, "count": scope.size})
+        manifest = {
+            "version": MANIFEST_VERSION,
+            "dim": self.dim,
+            "dtype": self.dtype,
+            "watermark": watermark,
+            "scopes": entries,
+        }
+        tmp = self.path / f"manifest.json.{gen}.tmp"
+        tmp.write_text(json.dumps(manifest), encoding="utf-8")
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.path / "manifest.json")
+        keep = {e["file"] for e in entries} | {"manifest.json"}
+        for stale in self.path.iterdir():
+            if stale.name not in keep:
+                with contextlib.suppress(OSError):
+                    stale.unlink()
+
+    def _load(self) -> None:
+        assert self.path is not None
+        manifest_path = self.path / "manifest.json"
+        if not manifest_path.is_file():
+            return
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            if (manifest.get("version"), manifest.get("dim"), manifest.get("dtype")) != (
+                MANIFEST_VERSION,
+                self.dim,
+                self.dtype,
+            ):
+                log.info("vector index at %s has other settings; rebuilding", self.path)
+                return
+            scopes: dict[str, _Scope] = {}
+            for entry in manifest["scopes"]:
+                scope = _Scope(self.dim)
+                file = self.path / entry["file"]
+                if file.suffix == ".usearch":
+                    scope.hnsw = self._new_hnsw()
+                    scope.hnsw.load(str(file))
+                else:
+                    with np.load(file) as data:
+                        scope.append_exact(
+                            np.asarray(data["keys"], dtype=np.int64),
+                            np.asarray(data["mat"], dtype=np.float32),
+                        )
+                if scope.size != int(entry["count"]):
+                    raise ValueError(f"scope file {file} holds {scope.size} vectors")
+                scopes[str(entry["scope_key"])] = scope
+            self._scopes = scopes
+            self._watermark = int(manifest["watermark"])
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+            log.warning(
+                "vector index at %s unreadable (%s); rebuilding from SQLite", self.path, exc
+            )
+            self._scopes = {}
+            self._watermark = 0
+
+    def close(self) -> None:
+        """Save (when persistent) and drop the in-memory index. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        self.save()
+        self._scopes = {}
+
+
+def _filter(
+    accept: Accept | None, accept_many: AcceptMany | None
+) -> Callable[[list[int]], set[int]] | None:
+    if accept_many is not None:
+        many = accept_many
+        if accept is None:
+            return lambda seqs: set(many(seqs))
+        one = accept
+        return lambda seqs: {s for s in many(seqs) if one(s)}
+    if accept is not None:
+        one = accept
+        return lambda seqs: {s for s in seqs if one(s)}
+    return None
