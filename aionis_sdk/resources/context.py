@@ -1,0 +1,52 @@
+"""``client.planning.context`` and ``client.context.assemble``: the composite routes.
+
+Both are idempotent unless ``tool_candidates`` is non-empty: then the server persists a
+tool decision, and the call is retried only when it cannot have reached the server.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._operations import CONTEXT_ASSEMBLE, PLANNING_CONTEXT
+from ..types import (
+    ContextAssembleRequest,
+    ContextAssembleResponse,
+    PlanningContextRequest,
+    PlanningContextResponse,
+)
+from ._resource import AsyncResource, SyncResource
+
+__all__ = ["AsyncContext", "AsyncPlanning", "Context", "Planning"]
+
+
+class Planning(SyncResource):
+    def context(
+        self, request: PlanningContextRequest | None = None, /, **params: Any
+    ) -> PlanningContextResponse:
+        """POST /v1/memory/planning/context: recall_text + rules (+ tools/select)."""
+        return self._client._call(PLANNING_CONTEXT, request, params)
+
+
+class Context(SyncResource):
+    def assemble(
+        self, request: ContextAssembleRequest | None = None, /, **params: Any
+    ) -> ContextAssembleResponse:
+        """POST /v1/memory/context/assemble: planning context with layered assembly."""
+        return self._client._call(CONTEXT_ASSEMBLE, request, params)
+
+
+class AsyncPlanning(AsyncResource):
+    async def context(
+        self, request: PlanningContextRequest | None = None, /, **params: Any
+    ) -> PlanningContextResponse:
+        """POST /v1/memory/planning/context: recall_text + rules (+ tools/select)."""
+        return await self._client._call(PLANNING_CONTEXT, request, params)
+
+
+class AsyncContext(AsyncResource):
+    async def assemble(
+        self, request: ContextAssembleRequest | None = None, /, **params: Any
+    ) -> ContextAssembleResponse:
+        """POST /v1/memory/context/assemble: planning context with layered assembly."""
+        return await self._client._call(CONTEXT_ASSEMBLE, request, params)
