@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from .auth import RateLimiter
     from .config import ServerConfig
     from .embeddings import EmbeddingProvider
     from .storage.db import Database
@@ -33,6 +34,7 @@ class ServerState:
     db: Database
     embedder: EmbeddingProvider
     vectors: VectorIndex
+    limiter: RateLimiter | None = None
 
 
 @dataclass
@@ -47,3 +49,5 @@ class RequestContext:
     scope_key: str
     body: dict[str, Any] = field(default_factory=dict)
     query: dict[str, str] = field(default_factory=dict)
+    admin_token: str | None = None  # the X-Admin-Token header as sent, for admin_allowed()
+    kind: str = "plain"  # the route kind given to api.begin()
