@@ -56,16 +56,17 @@ class RequestModel(BaseModel):
     path_params: ClassVar[frozenset[str]] = frozenset()
 
     def to_body(self) -> dict[str, Any]:
-        """The JSON body to send: set fields only, by wire name, path params excluded."""
-        body = self.model_dump(mode="json", exclude_none=True, by_alias=True)
-        for name in self.path_params:
-            body.pop(name, None)
-        return body
+        """Every set field by wire name, as JSON data (path params included: the client
+        moves the names in ``path_params`` into the URL)."""
+        return self.model_dump(mode="json", exclude_none=True, by_alias=True)
 
     def to_query(self) -> dict[str, str]:
-        """The query string of a GET route: set scalar fields as text (booleans ``true``/``false``)."""
+        """The query string of a GET route: set scalar fields as text (booleans
+        ``true``/``false``), ``path_params`` left out."""
         query: dict[str, str] = {}
         for key, value in self.to_body().items():
+            if key in self.path_params:
+                continue
             if isinstance(value, bool):
                 query[key] = "true" if value else "false"
             elif isinstance(value, (int, float, str)):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_serializer
 
 from ._base import AionisModel, Sha256Hex
 from .common import EmbeddingBackfill, ReadIdentity, WriteIdentity
@@ -168,13 +168,13 @@ class PackImportRequest(WriteIdentity):
     auto_embed: bool | None = Field(None, description="Default false.")
     manifest_sha256: Sha256Hex | None = Field(None, description="Checked against the pack.")
 
-    def to_body(self) -> dict[str, Any]:
-        body = super().to_body()
-        if isinstance(self.pack, Pack):
-            body["pack"] = self.pack.to_wire()
-        else:
-            body["pack"] = self.model_dump(mode="json", include={"pack"})["pack"]
-        return body
+    @field_serializer("pack")
+    def _pack_as_received(self, pack: Pack | dict[str, Any]) -> dict[str, Any]:
+        # Serialised as a plain dict so that ``exclude_none`` (``to_body``) cannot drop
+        # the pack's explicit nulls, which would change its hash.
+        if isinstance(pack, Pack):
+            return pack.to_wire()
+        return dict(pack)
 
 
 class PackImportPlan(AionisModel):

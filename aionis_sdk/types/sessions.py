@@ -145,7 +145,7 @@ class AppendEventResponse(AionisModel):
 
 class ListEventsRequest(ReadIdentity, NodeViewOptions):
     """GET /v1/memory/sessions/{session_id}/events: ``session_id`` is the (percent-encoded)
-    path parameter and is left out of ``to_body()``/``to_query()``. Newest first."""
+    path parameter (listed in ``path_params``, left out of ``to_query()``). Newest first."""
 
     path_params: ClassVar[frozenset[str]] = frozenset({"session_id"})
 

@@ -145,3 +145,16 @@ def test_tenant_and_scope_validation() -> None:
 def test_to_query_renders_scalars_as_text() -> None:
     req = t.ListSessionsRequest(include_meta=False, limit=10, consumer_agent_id="a")
     assert req.to_query() == {"include_meta": "false", "limit": "10", "consumer_agent_id": "a"}
+
+
+def test_strict_json_mode_as_the_client_parses_responses() -> None:
+    ranked = t.RankedNode.model_validate_json(
+        '{"id":"n","activation":1,"score":0,"x":null}', strict=True
+    )
+    assert ranked.activation == 1.0
+    assert ranked.model_extra == {"x": None}
+    with pytest.raises(ValidationError):
+        t.RankedNode.model_validate_json('{"id":"n","activation":"0.5","score":0}', strict=True)
+    health = t.HealthResponse.model_validate_json('{"ok":1,"embedding":{"dim":"x"}}', strict=True)
+    assert health.ok is None
+    assert health.embedding_dim == 1536

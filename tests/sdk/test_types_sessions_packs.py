@@ -79,7 +79,8 @@ def test_append_event_needs_some_text() -> None:
 
 def test_list_events_session_id_is_a_path_param() -> None:
     req = ListEventsRequest(session_id="s/1", limit=5, include_slots=True)
-    assert req.to_body() == {"limit": 5, "include_slots": True}
+    assert req.to_body() == {"session_id": "s/1", "limit": 5, "include_slots": True}
+    assert req.path_params == frozenset({"session_id"})
     assert req.to_query() == {"limit": "5", "include_slots": "true"}
     assert req.session_id == "s/1"
 
@@ -185,6 +186,8 @@ def test_pack_export_round_trip_keeps_the_hash() -> None:
     resp = PackExportResponse.model_validate(body, strict=True)
     imp = PackImportRequest(pack=resp.pack, manifest_sha256=resp.manifest.sha256, verify_only=True)
     sent = imp.to_body()
+    # plain model_dump(exclude_none=True), as a client may call it, must agree
+    assert imp.model_dump(mode="json", exclude_none=True) == sent
     assert sent["pack"] == pack  # explicit nulls and unknown keys survive
     assert hashlib.sha256(canon(sent["pack"]).encode()).hexdigest() == sha
     assert sent["verify_only"] is True
