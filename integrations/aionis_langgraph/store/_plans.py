@@ -1,0 +1,295 @@
+"""Store operations as sans-I/O plans: get, put/delete, list_namespaces, TTL refresh.
+
+Lookups use ``/find`` with ``slots_contains``. Namespaces are stored as arrays, and the server
+compares arrays index by index allowing longer stored arrays, so the pattern ``{"ns": prefix}``
+selects every namespace under ``prefix``. Results are newest first; versions are reduced to the
+latest per item client-side (see ``_encoding.latest_versions``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from langgraph.store.base import (
+    GetOp,
+    Item,
+    ListNamespacesOp,
+    PutOp,
+    get_text_at_path,
+    tokenize_path,
+)
+
+from .._records import FORMAT, Identity, node_spec
+from ._calls import Call, Plan
+from ._encoding import (
+    FAMILY,
+    KIND,
+    TEXT_KIND,
+    Version,
+    build_record,
+    client_id_for,
+    is_live,
+    item_id,
+    latest_versions,
+    record_sha,
+    text_client_id,
+    to_item,
+    version_from_node,
+)
+from ._filters import literal_prefix, select_namespaces
+
+__all__ = ["PAGE", "Settings", "extract_texts", "get_plan", "list_namespaces_plan", "put_plan"]
+
+PAGE = 200  # the largest page /find allows
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """What the plans need to know about the store's configuration."""
+
+    indexed: bool  # whether puts are embedded at all
+    fields: tuple[str, ...]  # default index paths ("$" = the whole value)
+    client_embed: bool  # True: vectors computed client-side and sent on the node
+    dim: int | None  # the server's embedding dimension (needed with client_embed)
+    identity: Identity | None  # owner and lane of written nodes (None: the client's defaults)
+    clock: Callable[[], datetime]
+
+
+def extract_texts(value: Mapping[str, Any], paths: Sequence[str]) -> list[str]:
+    """Texts to embed for ``value`` at LangGraph json paths, de-duplicated, in order."""
+    out: list[str] = []
+    for path in paths:
+        tokens: Any = path if path == "$" else tokenize_path(path)
+        for text in get_text_at_path(value, tokens):
+            if text.strip() and text not in out:
+                out.append(text)
+    return out
+
+
+def item_versions_call(item: str, limit: int = 5) -> Call:
+    return Call(
+        "find",
+        {
+            "type": "evidence",
+            "slots_contains": {"family": FAMILY, "kind": KIND, "item": item},
+            "include_slots": True,
+            "include_meta": True,
+            "limit": limit,
+        },
+    )
+
+
+def latest_of(item: str) -> Plan[Version | None]:
+    """The newest version of one item (None if it was never written)."""
+    resp = yield item_versions_call(item)
+    versions = [v for v in map(version_from_node, resp.get("nodes") or []) if v is not None]
+    return latest_versions(versions).get(item)
+
+
+def page_call(prefix: tuple[str, ...], offset: int) -> Call:
+    pattern: dict[str, Any] = {"family": FAMILY, "kind": KIND}
+    if prefix:
+        pattern["ns"] = list(prefix)
+    return Call(
+        "find",
+        {
+            "type": "evidence",
+            "slots_contains": pattern,
+            "include_slots": True,
+            "include_meta": True,
+            "limit": PAGE,
+            "offset": offset,
+        },
+    )
+
+
+def scan_page(prefix: tuple[str, ...], offset: int) -> Plan[tuple[list[Version], bool]]:
+    """One page of versions under ``prefix``, newest first, and whether more pages exist."""
+    resp = yield page_call(prefix, offset)
+    nodes = resp.get("nodes") or []
+    versions = [v for v in map(version_from_node, nodes) if v is not None]
+    page = resp.get("page") or {}
+    has_more = bool(page.get("has_more", len(nodes) >= PAGE))
+    return versions, has_more
+
+
+def scan_all(prefix: tuple[str, ...]) -> Plan[list[Version]]:
+    """Every version under ``prefix`` (newest first)."""
+    out: list[Version] = []
+    offset = 0
+    while True:
+        versions, has_more = yield from scan_page(prefix, offset)
+        out.extend(versions)
+        offset += PAGE
+        if not has_more:
+            return out
+
+
+def touch_plan(current: Version, settings: Settings) -> Plan[Version]:
+    """Refresh an item's TTL: a new ``touch`` version with a later ``expires_at``."""
+    record = build_record(
+        namespace=current.namespace,
+        key=current.key,
+        op="touch",
+        now=settings.clock(),
+        previous=current,
+    )
+    return (yield from write_version(record, current, [], settings))
+
+
+def get_plan(op: GetOp, settings: Settings) -> Plan[Item | None]:
+    current = yield from latest_of(item_id(op.namespace, op.key))
+    if current is None or not is_live(current.record, settings.clock()):
+        return None
+    if op.refresh_ttl and current.record.get("ttl_ms") is not None:
+        current = yield from touch_plan(current, settings)
+    return to_item(current)
+
+
+def _texts_for(op: PutOp, settings: Settings) -> list[str]:
+    if not settings.indexed or op.index is False or op.value is None:
+        return []
+    paths = tuple(op.index) if isinstance(op.index, list) else settings.fields
+    return extract_texts(op.value, paths)
+
+
+def put_plan(op: PutOp, settings: Settings) -> Plan[None]:
+    """Put (``op.value`` set) or delete (``None``): one new version in its own commit."""
+    current = yield from latest_of(item_id(op.namespace, op.key))
+    now = settings.clock()
+    if op.value is None:
+        if current is None or not is_live(current.record, now):
+            return None  # nothing to delete: no tombstone commit
+        record = build_record(
+            namespace=op.namespace, key=op.key, op="delete", now=now, previous=current
+        )
+        yield from write_version(record, current, [], settings)
+        return None
+    texts = _texts_for(op, settings)
+    record = build_record(
+        namespace=op.namespace,
+        key=op.key,
+        op="put",
+        now=now,
+        previous=current,
+        value=op.value,
+        index=op.index,
+        ttl=op.ttl,
+        has_texts=bool(texts),
+    )
+    yield from write_version(record, current, texts, settings)
+    return None
+
+
+def write_version(
+    record: dict[str, Any], previous: Version | None, texts: list[str], settings: Settings
+) -> Plan[Version]:
+    """Commit one version node (plus its text nodes), chained to the previous version."""
+    cid = client_id_for(record)
+    ident = settings.identity
+    if ident is not None:
+        nodes: list[dict[str, Any]] = [node_spec(cid, record, ident)]
+    else:
+        nodes = [{"client_id": cid, "type": "evidence", "slots": record}]
+    vectors: list[list[float]] = []
+    if texts and settings.client_embed:
+        vectors = yield Call("embed_documents", {"texts": texts})
+    label = "store:" + "/".join(record["ns"]) + "/" + str(record["key"])
+    for i, text in enumerate(texts):
+        node: dict[str, Any] = {
+            "client_id": text_client_id(cid, i),
+            "type": "event",
+            "title": label[:200],
+            "text_summary": text,
+            "slots": {
+                "lg": FORMAT,
+                "family": FAMILY,
+                "kind": TEXT_KIND,
+                "item": record["item"],
+                "ns": record["ns"],
+                "of": cid,
+                "seq": i,
+            },
+        }
+        if ident is not None:
+            node.update(
+                memory_lane=ident.lane,
+                producer_agent_id=ident.agent_id,
+                owner_agent_id=ident.agent_id,
+            )
+        if vectors:
+            node["embedding"] = fit_dimension(vectors[i], settings.dim)
+            node["embedding_model"] = "client"
+        nodes.append(node)
+    body: dict[str, Any] = {
+        "input_sha256": record_sha(record),
+        "nodes": nodes,
+        "auto_embed": bool(texts) and not settings.client_embed,
+    }
+    if previous is not None and previous.commit_id:
+        body["parent_commit_id"] = previous.commit_id
+    if ident is not None:
+        body.update(
+            memory_lane=ident.lane,
+            actor=ident.agent_id,
+            producer_agent_id=ident.agent_id,
+            owner_agent_id=ident.agent_id,
+        )
+    resp = yield Call("write", body)
+    node_id = ""
+    for written in resp.get("nodes") or []:
+        if written.get("client_id") == cid:
+            node_id = str(written.get("id"))
+    return Version(
+        record=record,
+        client_id=cid,
+        node_id=node_id,
+        commit_id=resp.get("commit_id"),
+        server_created_at="~",  # sorts after any ISO time: this is the newest we know of
+    )
+
+
+def fit_dimension(vector: Sequence[float], dim: int | None) -> list[float]:
+    """Zero-pad a client vector to the server's dimension (cosine is unchanged by padding).
+
+    A vector longer than the server's dimension cannot be stored without changing similarities,
+    so it is rejected with an explanation instead of being silently truncated.
+    """
+    values = [float(x) for x in vector]
+    if dim is None or len(values) == dim:
+        return values
+    if len(values) > dim:
+        raise ValueError(
+            f"the embedding function returned {len(values)} dimensions but the Aionis server "
+            f"stores {dim}-dimensional vectors (GET /health embedding.dim); use an embedding "
+            f"model with at most {dim} dimensions, or drop `embed` from the index config to let "
+            "the server embed the text itself"
+        )
+    return values + [0.0] * (dim - len(values))
+
+
+def live_latest(versions: Sequence[Version], now: datetime) -> list[Version]:
+    """Latest version per item, live ones only, in newest-first order of the input."""
+    latest = latest_versions(versions)
+    out: list[Version] = []
+    seen: set[str] = set()
+    for version in versions:
+        if version.item in seen:
+            continue
+        seen.add(version.item)
+        best = latest[version.item]
+        if is_live(best.record, now):
+            out.append(best)
+    return out
+
+
+def list_namespaces_plan(op: ListNamespacesOp, settings: Settings) -> Plan[list[tuple[str, ...]]]:
+    prefix = literal_prefix(op.match_conditions)
+    versions = yield from scan_all(prefix)
+    live = live_latest(versions, settings.clock())
+    return select_namespaces(
+        (v.namespace for v in live), op.match_conditions, op.max_depth, op.limit, op.offset
+    )

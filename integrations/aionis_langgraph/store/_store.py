@@ -1,0 +1,195 @@
+"""``AionisStore``: LangGraph's ``BaseStore`` on the append-only Aionis memory."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from langchain_core.embeddings import Embeddings
+from langgraph.store.base import (
+    BaseStore,
+    GetOp,
+    IndexConfig,
+    ListNamespacesOp,
+    Op,
+    PutOp,
+    Result,
+    SearchOp,
+    TTLConfig,
+    ensure_embeddings,
+    validate_op_namespace,
+)
+
+from aionis_sdk import AionisClient, AsyncAionisClient
+
+from .._records import Identity
+from ._calls import Plan
+from ._drivers import arun, run
+from ._plans import Settings, get_plan, list_namespaces_plan, put_plan
+from ._search import search_plan
+
+__all__ = ["DEFAULT_DIM", "AionisStore"]
+
+DEFAULT_DIM = 1536  # what to assume when /health advertises no embedding.dim (spec §8.7)
+Lane = Literal["private", "shared"]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def batch_plan(ops: list[Op], settings: Settings) -> Plan[list[Result]]:
+    """Reads see the state before the batch (as in ``InMemoryStore``); then puts apply, the
+    last put of a key in the batch winning."""
+    results: list[Result] = [None] * len(ops)
+    puts: dict[tuple[tuple[str, ...], str], PutOp] = {}
+    for i, op in enumerate(ops):
+        if isinstance(op, GetOp):
+            results[i] = yield from get_plan(op, settings)
+        elif isinstance(op, SearchOp):
+            results[i] = yield from search_plan(op, settings)
+        elif isinstance(op, ListNamespacesOp):
+            results[i] = yield from list_namespaces_plan(op, settings)
+        elif isinstance(op, PutOp):
+            puts.pop((op.namespace, op.key), None)
+            puts[(op.namespace, op.key)] = op
+        else:
+            raise ValueError(f"Unknown operation type: {type(op)}")
+    for put in puts.values():
+        yield from put_plan(put, settings)
+    return results
+
+
+class AionisStore(BaseStore):
+    """A LangGraph long-term memory store whose every put and delete is an Aionis commit.
+
+    Build it from clients (``AionisStore(client)``, ``AionisStore(aclient=...)``, or both), or
+    with :meth:`from_url` / :meth:`afrom_url`. ``index`` works as in ``InMemoryStore`` except
+    that, without ``embed``, the *server* embeds the indexed text (``dims`` is then the
+    server's and is ignored). ``index=None`` indexes the whole value (``fields=["$"]``) with
+    server-side embeddings, so ``search(query=...)`` ranks by meaning out of the box; pass
+    ``index={"fields": []}`` to index nothing. ``ttl`` is a ``TTLConfig``; expiry is evaluated
+    on every read (no sweeper is needed), a refresh on read is a new version (a commit).
+    """
+
+    supports_ttl = True
+
+    def __init__(
+        self,
+        client: AionisClient | None = None,
+        *,
+        aclient: AsyncAionisClient | None = None,
+        index: IndexConfig | None = None,
+        ttl: TTLConfig | None = None,
+        agent_id: str | None = None,
+        lane: Lane = "private",
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        if client is None and aclient is None:
+            raise ValueError("AionisStore needs an AionisClient and/or an AsyncAionisClient")
+        self._client = client
+        self._aclient = aclient
+        config: dict[str, Any] = dict(index or {"fields": ["$"]})
+        self.index_config: IndexConfig | None = IndexConfig(**config)  # type: ignore[typeddict-item]
+        embed = config.get("embed")
+        self.embeddings: Embeddings | None = ensure_embeddings(embed) if embed else None
+        self.ttl_config = ttl
+        owner = agent_id or self._client_agent_id()
+        self._settings = Settings(
+            indexed=bool(config.get("fields", ["$"])) or self.embeddings is not None,
+            fields=tuple(config.get("fields") or ()),
+            client_embed=self.embeddings is not None,
+            dim=None,
+            identity=Identity(agent_id=owner, lane=lane) if owner else None,
+            clock=clock,
+        )
+
+    def _client_agent_id(self) -> str | None:
+        for c in (self._client, self._aclient):
+            if c is not None and c.config.agent_id:
+                return c.config.agent_id
+        return None
+
+    # -- constructors -------------------------------------------------------------
+
+    @classmethod
+    @contextmanager
+    def from_url(
+        cls,
+        base_url: str | None = None,
+        *,
+        index: IndexConfig | None = None,
+        ttl: TTLConfig | None = None,
+        agent_id: str = "langgraph",
+        lane: Lane = "private",
+        **client_options: Any,
+    ) -> Iterator[AionisStore]:
+        """A store over a new sync client (async methods run it in a worker thread)."""
+        with AionisClient(base_url=base_url, agent_id=agent_id, **client_options) as client:
+            yield cls(client, index=index, ttl=ttl, lane=lane)
+
+    @classmethod
+    @asynccontextmanager
+    async def afrom_url(
+        cls,
+        base_url: str | None = None,
+        *,
+        index: IndexConfig | None = None,
+        ttl: TTLConfig | None = None,
+        agent_id: str = "langgraph",
+        lane: Lane = "private",
+        **client_options: Any,
+    ) -> AsyncIterator[AionisStore]:
+        """A store over new async and sync clients (so sync graph calls work too)."""
+        async with AsyncAionisClient(
+            base_url=base_url, agent_id=agent_id, **client_options
+        ) as aclient:
+            with AionisClient(base_url=base_url, agent_id=agent_id, **client_options) as client:
+                yield cls(client, aclient=aclient, index=index, ttl=ttl, lane=lane)
+
+    # -- batch --------------------------------------------------------------------
+
+    def _settings_with_dim(self, dim: int | None) -> Settings:
+        if dim is not None and self._settings.dim != dim:
+            self._settings = Settings(**{**self._settings.__dict__, "dim": dim})
+        return self._settings
+
+    @staticmethod
+    def _dim_of(health: Any) -> int:
+        embedding = getattr(health, "embedding", None)
+        dim = getattr(embedding, "dim", None)
+        if dim is None and isinstance(embedding, dict):
+            dim = embedding.get("dim")
+        return int(dim) if dim else DEFAULT_DIM
+
+    def _prepare(self, ops: Iterable[Op]) -> list[Op]:
+        op_list = list(ops)
+        for op in op_list:
+            validate_op_namespace(op)
+        return op_list
+
+    def batch(self, ops: Iterable[Op]) -> list[Result]:
+        op_list = self._prepare(ops)
+        if self._client is None:
+            raise RuntimeError(
+                "this AionisStore was built with only an AsyncAionisClient: use the async "
+                "methods (aget, aput, asearch, ...) or also pass a sync AionisClient"
+            )
+        dim = None
+        if self._settings.client_embed and self._settings.dim is None:
+            dim = self._dim_of(self._client.health())
+        settings = self._settings_with_dim(dim)
+        return run(self._client, self.embeddings, batch_plan(op_list, settings))
+
+    async def abatch(self, ops: Iterable[Op]) -> list[Result]:
+        op_list = self._prepare(ops)
+        if self._aclient is None:
+            return await asyncio.to_thread(self.batch, op_list)
+        dim = None
+        if self._settings.client_embed and self._settings.dim is None:
+            dim = self._dim_of(await self._aclient.health())
+        settings = self._settings_with_dim(dim)
+        return await arun(self._aclient, self.embeddings, batch_plan(op_list, settings))
