@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,7 +30,7 @@ META_FIELDS = (
 MAX_PREVIEW_KEYS = 50
 
 
-def node_slots(row: Mapping[str, Any]) -> dict[str, Any]:
+def node_slots(row: Mapping[str, Any] | sqlite3.Row) -> dict[str, Any]:
     """The node's slots object, from a row's ``slots_json`` (or an already-decoded ``slots``)."""
     keys = row.keys() if hasattr(row, "keys") else ()
     if "slots_json" in keys:
@@ -46,7 +47,7 @@ def slots_preview(slots: Mapping[str, Any], keys: int = 10) -> dict[str, Any]:
 
 
 def node_dto(
-    row: Mapping[str, Any],
+    row: Mapping[str, Any] | sqlite3.Row,
     *,
     tenant_id: str,
     scope: str,

@@ -71,7 +71,8 @@ def _edge(
         raise not_found(
             "edge_not_found_in_scope", "edge not found in scope or not visible", id=edge_id
         )
-    assert src is not None and dst is not None
+    assert src is not None
+    assert dst is not None
     t, s = ctx.tenant_id, ctx.scope
     edge = {
         "id": row["id"],
