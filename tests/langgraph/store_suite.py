@@ -1,0 +1,94 @@
+"""A reusable BaseStore test suite, parametrised over store factories.
+
+It checks the semantics LangGraph's own store tests check (put/get/delete, namespace
+validation, list_namespaces with prefix/suffix/wildcards/max_depth/paging, search by prefix,
+filters with operators, paging, search by meaning with scores, batch semantics, async twins),
+with data sets of its own. ``test_store_suite.py`` runs it against ``InMemoryStore`` and
+``AionisStore`` over a real reference server, so the suite and our store are shown to agree.
+
+Both flavours embed with the reference server's deterministic hashing provider (InMemoryStore
+calls it in-process; the server calls it on write), so scores are comparable.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import pytest
+from aionis_langgraph.store import AionisStore
+from aionis_server.embeddings import HashingEmbedder
+from aionis_server.testing import serve_in_thread
+from langgraph.store.base import BaseStore, IndexConfig
+from langgraph.store.memory import InMemoryStore
+
+from aionis_sdk import AionisClient, AsyncAionisClient
+
+DIM = 256
+FLAVOURS = ["memory", "aionis"]
+
+StoreFactory = Callable[..., BaseStore]
+
+
+def hashing_embed(texts: list[str]) -> list[list[float]]:
+    """The reference server's default provider, in-process (for InMemoryStore)."""
+    return [[float(x) for x in row] for row in HashingEmbedder(DIM).embed(texts)]
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    with serve_in_thread(embedding_dim=DIM) as url:
+        yield url
+
+
+def fresh_scope() -> str:
+    return "s-" + uuid.uuid4().hex[:16]
+
+
+def _memory_store(fields: list[str] | None) -> InMemoryStore:
+    index: IndexConfig = {"dims": DIM, "embed": hashing_embed, "fields": fields or ["$"]}
+    return InMemoryStore(index=index)
+
+
+def _aionis_index(fields: list[str] | None) -> IndexConfig:
+    return {"fields": fields or ["$"]}
+
+
+@pytest.fixture(params=FLAVOURS)
+def flavour(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def make_store(flavour: str, server_url: str) -> Iterator[StoreFactory]:
+    """``make_store(fields=None, **store_kwargs)``: a fresh, empty store (own scope)."""
+    clients: list[AionisClient] = []
+
+    def make(fields: list[str] | None = None, **kwargs: Any) -> BaseStore:
+        if flavour == "memory":
+            return _memory_store(fields)
+        client = AionisClient(base_url=server_url, agent_id="suite", scope=fresh_scope())
+        clients.append(client)
+        return AionisStore(client, index=_aionis_index(fields), **kwargs)
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+async def amake_store(flavour: str, server_url: str) -> AsyncIterator[StoreFactory]:
+    """As ``make_store``, with AionisStore driven by an ``AsyncAionisClient``."""
+    aclients: list[AsyncAionisClient] = []
+
+    def make(fields: list[str] | None = None, **kwargs: Any) -> BaseStore:
+        if flavour == "memory":
+            return _memory_store(fields)
+        aclient = AsyncAionisClient(base_url=server_url, agent_id="suite", scope=fresh_scope())
+        aclients.append(aclient)
+        return AionisStore(aclient=aclient, index=_aionis_index(fields), **kwargs)
+
+    yield make
+    for aclient in aclients:
+        await aclient.aclose()
