@@ -20,7 +20,8 @@ def test_put_get_roundtrip(make_store: StoreFactory) -> None:
     assert item.namespace == ("users", "alice")
     assert item.key == "prefs"
     assert item.value == {"theme": "dark", "size": 3, "tags": ["a", "b"]}
-    assert item.created_at.tzinfo is not None and item.updated_at.tzinfo is not None
+    assert item.created_at.tzinfo is not None
+    assert item.updated_at.tzinfo is not None
     assert item.created_at <= item.updated_at
     assert store.get(("users", "alice"), "missing") is None
     assert store.get(("users", "bob"), "prefs") is None
@@ -33,7 +34,8 @@ def test_overwrite_latest_wins(make_store: StoreFactory, flavour: str) -> None:
     store.put(("n",), "k", {"v": 2})
     store.put(("n",), "k", {"v": 3})
     item = store.get(("n",), "k")
-    assert first is not None and item is not None
+    assert first is not None
+    assert item is not None
     assert item.value == {"v": 3}
     assert item.updated_at >= first.updated_at
     if flavour == "aionis":  # InMemoryStore resets created_at on every put; SQL stores keep it
@@ -51,7 +53,8 @@ def test_delete_is_a_tombstone(make_store: StoreFactory) -> None:
     store.delete(("n",), "never-existed")  # no error
     store.put(("n",), "k", {"v": 9})
     item = store.get(("n",), "k")
-    assert item is not None and item.value == {"v": 9}
+    assert item is not None
+    assert item.value == {"v": 9}
 
 
 @pytest.mark.parametrize(
@@ -204,7 +207,8 @@ def test_search_paging_without_query(make_store: StoreFactory) -> None:
     keys = [i.key for p in pages for i in p]
     assert sorted(keys) == [f"k{i:02d}" for i in range(13)]
     evens = store.search(("p",), filter={"even": True}, limit=3, offset=3)
-    assert len(evens) == 3 and all(i.value["even"] for i in evens)
+    assert len(evens) == 3
+    assert all(i.value["even"] for i in evens)
     assert store.search(("p",), limit=5, offset=13) == []
 
 
@@ -272,7 +276,8 @@ def test_search_by_meaning_with_filters(make_store: StoreFactory) -> None:
     assert [k for k, _ in _ranked(store, "apple", filter={"color": "red"})] == ["r1", "r2"]
     assert [k for k, _ in _ranked(store, "car", filter={"color": "red"})] == ["r2", "r1"]
     hits = _ranked(store, "blue", filter={"score": {"$gt": 3.2}})
-    assert hits[0][0] == "r4" and len(hits) == 3
+    assert hits[0][0] == "r4"
+    assert len(hits) == 3
     assert [
         k for k, _ in _ranked(store, "apple", filter={"score": {"$gte": 4.0}, "color": "green"})
     ] == ["r3"]
@@ -284,7 +289,8 @@ def test_search_by_meaning_paging_and_edge_queries(make_store: StoreFactory) -> 
         store.put(("t",), f"n{i}", {"text": f"test document number {i}"})
     first = _ranked(store, "test", limit=2)
     second = _ranked(store, "test", limit=2, offset=2)
-    assert len(first) == 2 and len(second) == 2
+    assert len(first) == 2
+    assert len(second) == 2
     assert not {k for k, _ in first} & {k for k, _ in second}
     assert len(_ranked(store, "test", limit=10)) == 5
     for query in ["", "test " * 100, "test!@#$%^&*()"]:
@@ -303,10 +309,12 @@ def test_batch_reads_see_state_before_puts(make_store: StoreFactory) -> None:
         ]
     )
     got = results[1]
-    assert got is not None and got.value == {"v": 0}  # type: ignore[union-attr]
+    assert got is not None
+    assert got.value == {"v": 0}
     assert [i.value for i in results[3]] == [{"v": 0}]  # type: ignore[union-attr]
     item = store.get(("b",), "k")
-    assert item is not None and item.value == {"v": 2}
+    assert item is not None
+    assert item.value == {"v": 2}
 
 
 async def test_async_twins(amake_store: StoreFactory) -> None:
@@ -315,7 +323,8 @@ async def test_async_twins(amake_store: StoreFactory) -> None:
         *(store.aput(("a", f"u{i % 2}"), f"k{i}", {"text": f"note {i}", "i": i}) for i in range(6))
     )
     item = await store.aget(("a", "u0"), "k2")
-    assert item is not None and item.value == {"text": "note 2", "i": 2}
+    assert item is not None
+    assert item.value == {"text": "note 2", "i": 2}
     assert item.updated_at.tzinfo == timezone.utc or item.updated_at.utcoffset() is not None
     assert len(await store.asearch(("a",), limit=10)) == 6
     assert sorted(i.key for i in await store.asearch(("a",), filter={"i": {"$gte": 4}})) == [
@@ -326,4 +335,5 @@ async def test_async_twins(amake_store: StoreFactory) -> None:
     await store.adelete(("a", "u0"), "k2")
     assert await store.aget(("a", "u0"), "k2") is None
     hits = await store.asearch(("a",), query="note 3", limit=1)
-    assert hits[0].key == "k3" and hits[0].score is not None
+    assert hits[0].key == "k3"
+    assert hits[0].score is not None
