@@ -16,6 +16,7 @@ from .write_prepare import PreparedWrite, prepare_write
 log = logging.getLogger("aionis_server.write")
 
 Precheck = Callable[[sqlite3.Connection], None]
+AfterHook = Callable[[sqlite3.Connection, AppliedWrite], None]
 
 
 def commit_fields(ctx: RequestContext, applied: AppliedWrite) -> dict[str, Any]:
@@ -33,11 +34,12 @@ def write_nodes(
     raw_nodes: list[Any] | None = None,
     auto_embed: bool | None = None,
     precheck: Precheck | None = None,
+    after: AfterHook | None = None,
 ) -> tuple[PreparedWrite, AppliedWrite]:
     """Prepare, embed (outside the lock), store atomically, then publish vectors.
 
     ``precheck`` runs first inside the write transaction (e.g. a session ownership check); if
-    it raises, nothing is stored. ``auto_embed`` overrides the body's and the server's default.
+    it raises, nothing is stored. ``after`` runs last in the same transaction. ``auto_embed`` overrides the body's and the server's default.
     """
     prepared = prepare_write(ctx, body, raw_nodes if raw_nodes is not None else [])
     embed = auto_embed if auto_embed is not None else body.auto_embed
@@ -48,6 +50,8 @@ def write_nodes(
         if precheck is not None:
             precheck(conn)
         applied = apply_write(conn, ctx, prepared)
+        if after is not None:
+            after(conn, applied)
     try:
         publish_vectors(ctx, applied)
     except Exception:  # the index catches up from SQLite on its next sync

@@ -103,6 +103,7 @@ class AppliedWrite:
     edge_results: list[dict[str, Any]]
     new_seqs: list[int] = field(default_factory=list)
     new_vectors: list[npt.NDArray[np.float32]] = field(default_factory=list)
+    inserted_ids: set[str] = field(default_factory=set)
 
 
 def _check_node_ids(
@@ -246,6 +247,7 @@ def _insert_nodes(
             ),
         )
         seq = int(cur.lastrowid or 0)
+        out.inserted_ids.add(node.id)
         if node.vector is not None:
             vector = np.ascontiguousarray(node.vector, dtype="<f4")
             conn.execute(
@@ -344,6 +346,11 @@ def apply_write(
         conn, ctx, (n for n in prepared.nodes if n.id not in present), commit.id, now, out
     )
     out.edge_results = _upsert_edges(conn, ctx, prepared, commit.id, now)
+    from .session_index import update_session_index
+
+    update_session_index(
+        conn, ctx.scope_key, [n for n in prepared.nodes if n.id in out.inserted_ids]
+    )
     return out
 
 
