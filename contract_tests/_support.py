@@ -100,13 +100,15 @@ def assert_envelope(resp: httpx.Response, status: int, code: str) -> dict[str, A
     assert isinstance(body, dict), body
     assert body.get("status") == status, body
     assert body.get("error") == code, body
-    assert isinstance(body.get("message"), str) and body["message"], body
+    assert isinstance(body.get("message"), str), body
+    assert body["message"], body
     details = body.get("details")
     assert isinstance(details, dict), body
     assert details.get("contract") == "error_v1", body
     if code == "invalid_request":
         issues = body.get("issues")
-        assert isinstance(issues, list) and issues, body
+        assert isinstance(issues, list), body
+        assert issues, body
         for issue in issues:
             assert isinstance(issue.get("path"), str), issue
             assert isinstance(issue.get("message"), str), issue
@@ -193,6 +195,34 @@ class Wire:
         return self.ok("/v1/memory/find", fields)
 
 
+def make_rule(wire: Wire, slots: dict[str, Any], state: str = "active", **node: Any) -> str:
+    """Write a shared rule and move it to ``state``; return its node id."""
+    written = wire.write(
+        [
+            {
+                "client_id": uid("rule"),
+                "type": "rule",
+                "memory_lane": "shared",
+                "text_summary": "rule",
+                "slots": slots,
+                **node,
+            }
+        ],
+        input_text=uid("rule write"),
+    )
+    rid = str(written["nodes"][0]["id"])
+    if state != "draft":
+        wire.ok(
+            "/v1/memory/rules/state",
+            {"rule_node_id": rid, "state": state, "input_text": f"to {state}"},
+        )
+    return rid
+
+
+def matched_ids(body: dict[str, Any]) -> list[str]:
+    return [m["rule_node_id"] for m in body["active"]]
+
+
 # --- SDK adapter ------------------------------------------------------------------------
 
 
@@ -261,7 +291,8 @@ class Api:
         assert exc.status_code == status, (exc.status_code, exc.code, exc.message)
         assert exc.code == code, (exc.code, exc.message, exc.details)
         assert exc.request_id, "status errors carry the request id (§3.5)"
-        assert isinstance(exc.body, str) and exc.body, "status errors carry the raw body"
+        assert isinstance(exc.body, str), "status errors carry the raw body"
+        assert exc.body
         return exc
 
 

@@ -17,9 +17,12 @@ def test_health_required_keys(raw: httpx.Client) -> None:
         assert key in body, key
     assert body["ok"] is True
     assert body["api_version"] == "v1"
-    assert isinstance(body["version"], str) and body["version"]
-    assert isinstance(body["embedding"]["provider"], str) and body["embedding"]["provider"]
-    assert isinstance(body["embedding"]["dim"], int) and body["embedding"]["dim"] > 0
+    assert isinstance(body["version"], str)
+    assert body["version"]
+    assert isinstance(body["embedding"]["provider"], str)
+    assert body["embedding"]["provider"]
+    assert isinstance(body["embedding"]["dim"], int)
+    assert body["embedding"]["dim"] > 0
     assert body["auth_mode"] in ("off", "api_key", "jwt", "api_key_or_jwt")
 
 

@@ -106,7 +106,8 @@ async def test_private_session_listed_only_for_owner(client: Api, local_id: str)
     listed = await client("sessions.list", consumer_agent_id=local_id)
     assert [s["session_id"] for s in listed["sessions"]] == [sid]
     events = await client("sessions.events", session_id=sid)
-    assert events["session"] is None and events["events"] == []
+    assert events["session"] is None
+    assert events["events"] == []
 
 
 async def test_event_on_someone_elses_private_session_is_403(client: Api) -> None:

@@ -106,7 +106,8 @@ def test_uris_carry_public_tenant_and_scope_never_scope_key(wire: Wire) -> None:
     prefix = f"aionis://{tenant}/{wire.scope}/"
     assert written["nodes"][0]["uri"] == prefix + "event/" + written["nodes"][0]["id"]
     found = tw.find(include_meta=True)
-    assert found["tenant_id"] == tenant and found["scope"] == wire.scope
+    assert found["tenant_id"] == tenant
+    assert found["scope"] == wire.scope
     assert found["nodes"][0]["uri"].startswith(prefix)
     assert "tenant:" not in str(found)
 

@@ -30,10 +30,12 @@ async def test_write_response_shape(client: Api) -> None:
     require_keys(
         written, "tenant_id", "scope", "commit_id", "commit_uri", "commit_hash", "nodes", "edges"
     )
-    assert written["scope"] == client.scope and written["tenant_id"] == "default"
+    assert written["scope"] == client.scope
+    assert written["tenant_id"] == "default"
     for node, sent in zip(written["nodes"], [A, B], strict=True):
         require_keys(node, "id", "uri", "type")
-        assert node["client_id"] == sent["client_id"] and node["type"] == sent["type"]
+        assert node["client_id"] == sent["client_id"]
+        assert node["type"] == sent["type"]
         assert node["uri"] == f"aionis://default/{client.scope}/{sent['type']}/{node['id']}"
     [edge] = written["edges"]
     require_keys(edge, "id", "uri", "type", "src_id", "dst_id")
@@ -44,7 +46,8 @@ async def test_write_response_shape(client: Api) -> None:
 
 def test_write_without_nodes_warns(wire: Wire) -> None:
     body = wire.ok(W, {"input_text": "nothing"})
-    assert body["nodes"] == [] and body["edges"] == []
+    assert body["nodes"] == []
+    assert body["edges"] == []
     assert "write_no_nodes" in [w["code"] for w in body.get("warnings", [])]
 
 
