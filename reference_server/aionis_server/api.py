@@ -239,6 +239,7 @@ async def begin(
     requested_tenant = body.get("tenant_id")
     if requested_tenant is None or requested_tenant == "":
         requested_tenant = request.headers.get("x-tenant-id") or None
+    tenant_explicit = requested_tenant is not None or principal.via != "off"
     tenant_id = resolve_tenant(requested_tenant, principal, config)
     raw_scope = body.get("scope")
     scope = check_scope(raw_scope if raw_scope is not None else config.default_scope)
@@ -262,6 +263,7 @@ async def begin(
         query=query,
         admin_token=request.headers.get("x-admin-token"),
         kind=kind,
+        tenant_explicit=tenant_explicit,
     )
     if rate is not None:
         await rate_limit(ctx, rate)

@@ -51,3 +51,4 @@ class RequestContext:
     query: dict[str, str] = field(default_factory=dict)
     admin_token: str | None = None  # the X-Admin-Token header as sent, for admin_allowed()
     kind: str = "plain"  # the route kind given to api.begin()
+    tenant_explicit: bool = False  # tenant came from the body, X-Tenant-Id or a credential

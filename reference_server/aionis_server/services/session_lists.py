@@ -85,7 +85,7 @@ def list_events(ctx: RequestContext, session_id: str) -> dict[str, Any]:
         query_text(q, "consumer_team_id"),
     )
     page: dict[str, Any] = {"limit": limit, "offset": offset, "returned": 0, "has_more": False}
-    empty = {
+    empty: dict[str, Any] = {
         "tenant_id": ctx.tenant_id,
         "scope": ctx.scope,
         "session": None,

@@ -35,13 +35,15 @@ def write_nodes(
     auto_embed: bool | None = None,
     precheck: Precheck | None = None,
     after: AfterHook | None = None,
+    prepared: PreparedWrite | None = None,
 ) -> tuple[PreparedWrite, AppliedWrite]:
     """Prepare, embed (outside the lock), store atomically, then publish vectors.
 
     ``precheck`` runs first inside the write transaction (e.g. a session ownership check); if
     it raises, nothing is stored. ``after`` runs last in the same transaction. ``auto_embed`` overrides the body's and the server's default.
     """
-    prepared = prepare_write(ctx, body, raw_nodes if raw_nodes is not None else [])
+    if prepared is None:
+        prepared = prepare_write(ctx, body, raw_nodes if raw_nodes is not None else [])
     embed = auto_embed if auto_embed is not None else body.auto_embed
     if embed is None:
         embed = ctx.state.config.auto_embed

@@ -186,6 +186,7 @@ def prepare_nodes(
     raw_nodes: list[Any],
     input_text: str | None,
     redactor: Redactor,
+    check_node_identity: bool = True,
 ) -> list[NodeRow]:
     cfg = ctx.state.config
     principal = ctx.principal
@@ -350,7 +351,9 @@ def prepare_edges(
     return rows
 
 
-def prepare_write(ctx: RequestContext, body: WriteBody, raw_nodes: list[Any]) -> PreparedWrite:
+def prepare_write(
+    ctx: RequestContext, body: WriteBody, raw_nodes: list[Any], *, check_node_identity: bool = True
+) -> PreparedWrite:
     """Validate and derive everything of a write that does not need the database."""
     cfg = ctx.state.config
     require(
@@ -369,7 +372,7 @@ def prepare_write(ctx: RequestContext, body: WriteBody, raw_nodes: list[Any]) ->
                 field="input_text",
             )
     input_sha = body.input_sha256 or sha256hex(input_text or "")
-    nodes = prepare_nodes(ctx, body, raw_nodes, input_text, redactor)
+    nodes = prepare_nodes(ctx, body, raw_nodes, input_text, redactor, check_node_identity)
     edges = prepare_edges(ctx, body, nodes, input_text if input_text is not None else input_sha)
     warnings: list[dict[str, Any]] = []
     if not nodes:
