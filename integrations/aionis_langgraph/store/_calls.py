@@ -15,7 +15,9 @@ __all__ = ["Call", "Plan", "as_plain"]
 
 T = TypeVar("T")
 
-CallName = Literal["find", "write", "recall", "recall_text", "embed_documents", "embed_query"]
+CallName = Literal[
+    "find", "write", "resolve", "recall", "recall_text", "embed_documents", "embed_query"
+]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -6,6 +6,8 @@ from typing import Any, TypeVar
 
 from langchain_core.embeddings import Embeddings
 
+from aionis_sdk import NotFoundError
+
 from ._calls import Call, Plan, as_plain
 
 __all__ = ["arun", "run"]
@@ -20,7 +22,12 @@ def _sync_call(client: Any, embeddings: Embeddings | None, call: Call) -> Any:
     if call.name == "embed_query":
         assert embeddings is not None
         return embeddings.embed_query(str(call.kwargs["text"]))
-    return as_plain(getattr(client.memory, call.name)(**call.kwargs))
+    try:
+        return as_plain(getattr(client.memory, call.name)(**call.kwargs))
+    except NotFoundError:
+        if call.name != "resolve":
+            raise
+        return None  # a plan asking to resolve something treats "not found" as data
 
 
 async def _async_call(client: Any, embeddings: Embeddings | None, call: Call) -> Any:
@@ -30,7 +37,12 @@ async def _async_call(client: Any, embeddings: Embeddings | None, call: Call) ->
     if call.name == "embed_query":
         assert embeddings is not None
         return await embeddings.aembed_query(str(call.kwargs["text"]))
-    return as_plain(await getattr(client.memory, call.name)(**call.kwargs))
+    try:
+        return as_plain(await getattr(client.memory, call.name)(**call.kwargs))
+    except NotFoundError:
+        if call.name != "resolve":
+            raise
+        return None
 
 
 def run(client: Any, embeddings: Embeddings | None, plan: Plan[T]) -> T:

@@ -22,7 +22,7 @@ from langgraph.store.base import (
     tokenize_path,
 )
 
-from .._records import FORMAT, Identity, node_spec
+from .._records import FORMAT, Identity, input_sha256, node_spec
 from ._calls import Call, Plan
 from ._encoding import (
     FAMILY,
@@ -34,7 +34,6 @@ from ._encoding import (
     is_live,
     item_id,
     latest_versions,
-    record_sha,
     text_client_id,
     to_item,
     version_from_node,
@@ -225,7 +224,9 @@ def write_version(
             node["embedding_model"] = "client"
         nodes.append(node)
     body: dict[str, Any] = {
-        "input_sha256": record_sha(record),
+        # The shared convention of ``_records.input_sha256``: over every record of the commit
+        # in node order, so the generic verifier can re-derive it.
+        "input_sha256": input_sha256([n["slots"] for n in nodes]),
         "nodes": nodes,
         "auto_embed": bool(texts) and not settings.client_embed,
     }

@@ -102,7 +102,8 @@ def _rank(
     for version in hits:
         score = cands.get((version.item, version.texts_of or ""))
         (unscored if score is None else scored).append((version, score))
-    scored.sort(key=lambda pair: -(pair[1] or 0.0))
+    # Ties go to the item created first, as in InMemoryStore (whose dict keeps first-put order).
+    scored.sort(key=lambda pair: (-(pair[1] or 0.0), str(pair[0].record.get("created_at"))))
     return scored + unscored
 
 

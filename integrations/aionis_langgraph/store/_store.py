@@ -98,9 +98,10 @@ class AionisStore(BaseStore):
         self.embeddings: Embeddings | None = ensure_embeddings(embed) if embed else None
         self.ttl_config = ttl
         owner = agent_id or self._client_agent_id()
+        fields = tuple(config["fields"] if config.get("fields") is not None else ["$"])
         self._settings = Settings(
-            indexed=bool(config.get("fields", ["$"])) or self.embeddings is not None,
-            fields=tuple(config.get("fields") or ()),
+            indexed=bool(fields),
+            fields=fields,
             client_embed=self.embeddings is not None,
             dim=None,
             identity=Identity(agent_id=owner, lane=lane) if owner else None,
@@ -161,8 +162,6 @@ class AionisStore(BaseStore):
     def _dim_of(health: Any) -> int:
         embedding = getattr(health, "embedding", None)
         dim = getattr(embedding, "dim", None)
-        if dim is None and isinstance(embedding, dict):
-            dim = embedding.get("dim")
         return int(dim) if dim else DEFAULT_DIM
 
     def _prepare(self, ops: Iterable[Op]) -> list[Op]:
