@@ -14,6 +14,7 @@ from ..schemas.sessions import AppendEventBody, CreateSessionBody
 from ..schemas.write import WriteBody
 from ..storage.visibility import is_visible
 from ..uris import make_uri
+from ..validation import require
 from .session_index import session_client_id
 from .write import commit_fields, write_nodes
 
@@ -158,6 +159,11 @@ def _event_write(body: AppendEventBody, event_id: str, session: sqlite3.Row | No
 
 
 def append_event(ctx: RequestContext, body: AppendEventBody) -> dict[str, Any]:
+    require(
+        any((body.title, body.text_summary, body.input_text)),
+        "",
+        "must set title, text_summary or input_text",
+    )
     event_id = body.event_id or str(uuid.uuid4())
     for _ in range(_MAX_RACE_RETRIES):
         with ctx.state.db.read() as conn:
