@@ -29,9 +29,8 @@ from ..context import RequestContext
 from ..errors import ApiError, bad_request
 from ..schemas.recall import KNOBS, RecallBody, RecallOptions, RecallTextBody
 from ..services.dto import node_dto
-from ..uris import make_uri
 from ..validation import parse_body, require
-from .recall_context import ContextOptions, build_context
+from .recall_context import ContextOptions, Uris, build_context
 from .recall_graph import Knobs, RecallGraph, build_graph
 
 __all__ = [
@@ -294,10 +293,11 @@ def _response(
     ctx: RequestContext, body: RecallOptions, knobs: Knobs, graph: RecallGraph
 ) -> dict[str, Any]:
     tenant, scope = ctx.tenant_id, ctx.scope
+    uri = Uris(tenant, scope)
     seeds = [
         {
             "id": s.row["id"],
-            "uri": make_uri(tenant, scope, s.row["type"], s.row["id"]),
+            "uri": uri(s.row["type"], s.row["id"]),
             "type": s.row["type"],
             "title": s.row["title"],
             "text_summary": s.row["text_summary"],
@@ -324,7 +324,7 @@ def _response(
     for e in graph.subgraph_edges:
         edge: dict[str, Any] = {
             "id": e["id"],
-            "uri": make_uri(tenant, scope, "edge", e["id"]),
+            "uri": uri("edge", e["id"]),
             "from_id": e["src_id"],
             "to_id": e["dst_id"],
             "type": e["type"],
@@ -333,12 +333,12 @@ def _response(
         if body.include_meta:
             edge["confidence"] = e["confidence"]
             edge["commit_id"] = e["commit_id"]
-            edge["commit_uri"] = make_uri(tenant, scope, "commit", e["commit_id"])
+            edge["commit_uri"] = uri("commit", e["commit_id"])
         edges.append(edge)
     ranked = [
         {
             "id": nid,
-            "uri": make_uri(tenant, scope, graph.nodes[nid]["type"], nid),
+            "uri": uri(graph.nodes[nid]["type"], nid),
             "activation": act,
             "score": score,
         }
@@ -361,6 +361,7 @@ def _response(
             token_budget=body.context_token_budget,
             allowed_layers=tuple(layers.allowed_layers) if layers is not None else None,
         ),
+        uris=uri,
     )
     return {
         "tenant_id": tenant,

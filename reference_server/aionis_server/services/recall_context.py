@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..uris import make_uri
@@ -45,6 +46,28 @@ SECTION_OF_TYPE = {
 }
 LAYERS = frozenset({"L0", "L1", "L2", "L3", "L4", "L5"})
 _CUTS = {"balanced": (160, 400), "aggressive": (80, 160)}
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+@dataclass
+class Uris:
+    """``make_uri`` for one tenant and scope, with the percent-encoded prefix computed once per
+    kind (canonical UUIDs need no encoding, so only the prefix is encoded)."""
+
+    tenant_id: str
+    scope: str
+    _prefix: dict[str, str] = field(default_factory=dict)
+
+    def __call__(self, kind: str, object_id: str) -> str:
+        if not _UUID.fullmatch(object_id):
+            return make_uri(self.tenant_id, self.scope, kind, object_id)
+        prefix = self._prefix.get(kind)
+        if prefix is None:
+            prefix = make_uri(self.tenant_id, self.scope, kind, "x")[:-1]
+            self._prefix[kind] = prefix
+        return prefix + object_id
 
 
 def est_tokens(chars: int) -> int:
@@ -106,12 +129,14 @@ def build_context(
     tenant_id: str,
     scope: str,
     options: ContextOptions,
+    uris: Uris | None = None,
 ) -> dict[str, Any]:
     """The ``context`` object for the subgraph ``rows`` (in subgraph order).
 
     ``extras`` maps node ids to values merged into their items (activation, score, similarity).
     """
     budget = options.effective_char_budget
+    uri_of = uris or Uris(tenant_id, scope)
     allowed = set(options.allowed_layers) if options.allowed_layers else None
     sections: dict[str, list[str]] = {}
     items: list[dict[str, Any]] = []
@@ -134,8 +159,8 @@ def build_context(
             dropped["budget"] += 1
             continue
         sections, used = trial, size
-        uri = make_uri(tenant_id, scope, row["type"], row["id"])
-        commit_uri = make_uri(tenant_id, scope, "commit", row["commit_id"])
+        uri = uri_of(row["type"], row["id"])
+        commit_uri = uri_of("commit", row["commit_id"])
         item: dict[str, Any] = {
             "kind": row["type"],
             "section": key,

@@ -19,7 +19,7 @@ from ..vectors import VectorIndex
 SEED_TYPES = ("event", "topic", "concept", "entity", "rule")
 RECALL_TIERS = ("hot", "warm")
 TYPE_WEIGHT = {"derived_from": 1.0, "part_of": 0.9, "related_to": 0.6}
-EDGE_BUDGET_PER_HOP = 2000  # strongest edges kept per hop (the spec leaves fetch budgets open)
+MIN_EDGE_BUDGET = 200  # fetch budgets are unspecified; see edge_budget()
 SEED_SLACK = 8  # extra candidates fetched so ties on similarity are broken by confidence and id
 _CHUNK = 500
 
@@ -93,7 +93,7 @@ def find_seeds(
         for part in _chunks(seqs):
             marks = ",".join("?" * len(part))
             sql = (
-                f"{NODE_SELECT} WHERE n.seq IN ({marks}) AND n.scope_key = ?"
+                f"{NODE_SELECT} WHERE n.seq IN ({marks}) AND +n.scope_key = ?"
                 " AND n.tier IN ('hot', 'warm') AND n.embedding_status = 'ready'"
                 f" AND n.type IN ({type_marks}) AND {vis}"
                 " AND (n.type <> 'rule' OR r.state IN ('shadow', 'active'))"
@@ -117,7 +117,7 @@ def _fetch_nodes(conn: sqlite3.Connection, scope_key: str, ids: list[str]) -> li
         marks = ",".join("?" * len(part))
         rows.extend(
             conn.execute(
-                f"{NODE_SELECT} WHERE n.id IN ({marks}) AND n.scope_key = ?", [*part, scope_key]
+                f"{NODE_SELECT} WHERE n.id IN ({marks}) AND +n.scope_key = ?", [*part, scope_key]
             )
         )
     return rows
@@ -126,18 +126,31 @@ def _fetch_nodes(conn: sqlite3.Connection, scope_key: str, ids: list[str]) -> li
 def _fetch_edges(
     conn: sqlite3.Connection, scope_key: str, ids: list[str], knobs: Knobs
 ) -> list[sqlite3.Row]:
+    budget = edge_budget(knobs)
     found: dict[str, sqlite3.Row] = {}
     for part in _chunks(ids, 400):
         marks = ",".join("?" * len(part))
+        # "+scope_key" filters on the scope without letting SQLite walk the scope's edge index.
         sql = (
-            f"SELECT * FROM edges WHERE (src_id IN ({marks}) OR dst_id IN ({marks})) AND scope_key = ?"
+            f"SELECT * FROM edges WHERE (src_id IN ({marks}) OR dst_id IN ({marks}))"
+            " AND +scope_key = ?"
             " AND weight >= ? AND confidence >= ? ORDER BY weight * confidence DESC, id LIMIT ?"
         )
         params = [*part, *part, scope_key, knobs.min_edge_weight, knobs.min_edge_confidence]
-        for row in conn.execute(sql, [*params, EDGE_BUDGET_PER_HOP]):
+        for row in conn.execute(sql, [*params, budget]):
             found[row["id"]] = row
     edges = sorted(found.values(), key=lambda e: (-e["weight"] * e["confidence"], e["id"]))
-    return edges[:EDGE_BUDGET_PER_HOP]
+    return edges[:budget]
+
+
+def edge_budget(knobs: Knobs) -> int:
+    """How many edges one hop may fetch: the strongest (weight·confidence) first.
+
+    Activation pushed over an edge is proportional to weight·confidence, so the strongest edges
+    carry the nodes that can reach ``ranked`` and the subgraph; the budget keeps hub nodes
+    (sessions with thousands of events) from making recall slow.
+    """
+    return max(MIN_EDGE_BUDGET, 2 * knobs.ranked_limit, 4 * knobs.max_edges)
 
 
 def expand(
