@@ -112,3 +112,47 @@ def rule_row(db: Database, rule_id: str) -> dict[str, Any]:
 def count_rows(db: Database, table: str) -> int:
     with db.read() as conn:
         return int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+
+def post(client: Any, path: str, body: dict[str, Any], status: int = 200) -> dict[str, Any]:
+    """POST ``body`` to ``/v1/memory/<path>`` and check the status; the JSON response."""
+    response = client.post(f"/v1/memory/{path}", json=body)
+    assert response.status_code == status, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def write_rule(
+    client: Any,
+    scope: str,
+    client_id: str,
+    slots: dict[str, Any],
+    *,
+    summary: str = "rule",
+    activate: str | None = "active",
+    **node: Any,
+) -> str:
+    """Write a rule node through /write (shared unless told otherwise) and set its state."""
+    node_body = {
+        "client_id": client_id,
+        "type": "rule",
+        "text_summary": summary,
+        "slots": slots,
+        **node,
+    }
+    node_body.setdefault("memory_lane", "shared")
+    written = post(
+        client, "write", {"scope": scope, "input_text": f"rule {client_id}", "nodes": [node_body]}
+    )
+    rule_id: str = written["nodes"][0]["id"]
+    if activate is not None:
+        actor = node.get("owner_agent_id") or "system"
+        body = {
+            "scope": scope,
+            "rule_node_id": rule_id,
+            "state": activate,
+            "input_text": "on",
+            "actor": actor,
+        }
+        post(client, "rules/state", body)
+    return rule_id
