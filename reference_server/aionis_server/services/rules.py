@@ -87,7 +87,7 @@ def _loads(text: str) -> Any:
         return None
 
 
-def validate_rule_for_activation(row: Mapping[str, Any]) -> None:
+def validate_rule_for_activation(row: sqlite3.Row | Mapping[str, Any]) -> None:
     """The checks made when a rule enters ``shadow`` or ``active`` (§7.9 rules/state)."""
     rule_id = row["node_id"]
     if row["memory_lane"] == "private" and not (row["owner_agent_id"] or row["owner_team_id"]):
