@@ -106,7 +106,7 @@ def test_client_side_embed_larger_than_server_dimension_fails_clearly(
         return [[1.0] * (DIM + 1) for _ in texts]
 
     store = AionisStore(client, index={"dims": DIM + 1, "embed": big_embed})
-    with pytest.raises(ValueError, match="embedding.dim"):
+    with pytest.raises(ValueError, match=r"embedding\.dim"):
         store.put(("e",), "k", {"t": "x"})
 
 
