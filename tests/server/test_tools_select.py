@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from aionis_server.context import ServerState
 from aionis_server.errors import ApiError
+from aionis_server.services.decision_store import resolve_decision
 from aionis_server.services.tool_selection import normalise_candidates, select
 from aionis_server.services.tools import tools_decision, tools_run, tools_select
 from aionis_server.storage.db import Database
@@ -27,7 +28,8 @@ def state(tmp_path: Path) -> Iterator[ServerState]:
 
 
 def run_select(state: ServerState, candidates: list[str], **extra: Any) -> dict[str, Any]:
-    return tools_select(make_ctx(state, {"context": CONTEXT, "candidates": candidates, **extra}))
+    body = {"context": CONTEXT, "candidates": candidates, **extra}
+    return tools_select(make_ctx(state, body))
 
 
 def error_of(fn: Any, *args: Any) -> ApiError:
@@ -282,3 +284,25 @@ def test_tools_run(state: ServerState) -> None:
         "recent": [],
     }
     assert "feedback" not in tools_run(make_ctx(state, {"run_id": "r1", "include_feedback": False}))
+
+
+def test_resolve_decision_needs_visible_source_rules(state: ServerState) -> None:
+    insert_rule(
+        state.db, lane="private", owner_agent_id="local-user", then={"tool": {"prefer": ["b"]}}
+    )
+    decision = run_select(state, ["a", "b"])["decision"]
+    ctx = make_ctx(state)
+    with state.db.read() as conn:
+        assert resolve_decision(conn, ctx, decision["decision_id"], None, None) is None
+        assert resolve_decision(conn, ctx, decision["decision_id"], "someone", "team") is None
+        payload = resolve_decision(conn, ctx, decision["decision_id"], "local-user", None)
+        missing = resolve_decision(
+            conn, ctx, "00000000-0000-4000-8000-000000000000", "local-user", None
+        )
+    assert payload is not None
+    assert payload["decision_uri"] == decision["decision_uri"]
+    assert payload["selected_tool"] == "b"
+    assert missing is None
+    plain = run_select(state, ["c"], context={"agent_id": "other"})["decision"]
+    with state.db.read() as conn:
+        assert resolve_decision(conn, ctx, plain["decision_id"], None, None) is not None
