@@ -173,7 +173,12 @@ class Bench:
             for offset in range(1, len(starts), self.concurrency * 4):
                 group = starts[offset : offset + self.concurrency * 4]
                 linkable = group[0]
-                list(pool.map(lambda s, low=linkable: self.seed_batch(s, min(batch, total - s), low), group))
+                list(
+                    pool.map(
+                        lambda s, low=linkable: self.seed_batch(s, min(batch, total - s), low),
+                        group,
+                    )
+                )
                 done += sum(min(batch, total - s) for s in group)
                 rate = done / (time.perf_counter() - started)
                 print(f"\r  seeded {done:,}/{total:,} nodes ({rate:,.0f}/s)", end="", flush=True)

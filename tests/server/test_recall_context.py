@@ -286,3 +286,13 @@ def test_recall_text_rejects_blank_query(state: ServerState) -> None:
             recall_text_service(make_ctx(state), {"query_text": text})
         assert err.value.code == "invalid_request"
         assert err.value.issues[0]["path"] == "query_text"
+
+
+def test_cached_uris_equal_make_uri() -> None:
+    from aionis_server.services.recall_context import Uris
+    from aionis_server.uris import make_uri
+
+    uris = Uris("acme corp", "a/b")
+    node = "0d6f1f10-c525-5e5a-8ccb-bf47827dc784"
+    for kind, oid in [("event", node), ("commit", node), ("edge", "not/a uuid")]:
+        assert uris(kind, oid) == make_uri("acme corp", "a/b", kind, oid)

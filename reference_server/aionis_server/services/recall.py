@@ -310,7 +310,7 @@ def _response(
     ]
     nodes = [
         node_dto(
-            graph.nodes[nid],  # type: ignore[arg-type]  # sqlite3.Row is a mapping at run time
+            graph.nodes[nid],
             tenant_id=tenant,
             scope=scope,
             include_slots=body.include_slots,

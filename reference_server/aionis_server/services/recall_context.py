@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,9 +47,6 @@ LAYERS = frozenset({"L0", "L1", "L2", "L3", "L4", "L5"})
 _CUTS = {"balanced": (160, 400), "aggressive": (80, 160)}
 
 
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
 @dataclass
 class Uris:
     """``make_uri`` for one tenant and scope, with the percent-encoded prefix computed once per
@@ -61,7 +57,9 @@ class Uris:
     _prefix: dict[str, str] = field(default_factory=dict)
 
     def __call__(self, kind: str, object_id: str) -> str:
-        if not _UUID.fullmatch(object_id):
+        if not (
+            len(object_id) == 36 and object_id.isascii() and object_id.replace("-", "").isalnum()
+        ):
             return make_uri(self.tenant_id, self.scope, kind, object_id)
         prefix = self._prefix.get(kind)
         if prefix is None:
