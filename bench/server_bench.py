@@ -297,6 +297,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "rss_start_mib": rss_start / 1024,
         "rss_seeded_mib": rss_seeded / 1024,
         "rss_end_mib": rss_end / 1024,
+        "load": os.getloadavg()[0],
         "when": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}",
     }
@@ -308,7 +309,8 @@ def render(report: dict[str, Any]) -> str:
         f"### {n:,} nodes",
         "",
         f"Measured {report['when']} on {report['machine']}; {report['concurrency']} concurrent "
-        f"clients on the same machine; embedding dim {report['dim']}.",
+        f"clients on the same machine; embedding dim {report['dim']}; 1-minute load average "
+        f"{report['load']:.1f} when the run ended (other work on the machine inflates latencies).",
         "",
         "| operation | requests | p50 ms | p95 ms | p99 ms | mean ms | req/s |",
         "|---|---:|---:|---:|---:|---:|---:|",
