@@ -180,7 +180,10 @@ class BaseClient:
     def _configure(self) -> None:
         """Precompute what every request reuses, so a call does not rebuild it."""
         cfg = self._config
-        headers = {"accept": "application/json", "user-agent": USER_AGENT}
+        # The pool's own default headers (an injected client may carry some) are merged
+        # once here, because requests are built directly rather than via build_request.
+        headers = {k.lower(): v for k, v in self._http.headers.items()}
+        headers.update({"accept": "application/json", "user-agent": USER_AGENT})
         if cfg.api_key:
             headers["x-api-key"] = cfg.api_key
         if cfg.bearer_token:
@@ -189,6 +192,7 @@ class BaseClient:
             headers["x-admin-token"] = cfg.admin_token
         headers.update({k.lower(): v for k, v in cfg.default_headers.items()})
         self._base_headers = headers
+        self._timeout_ext = cfg.timeout.as_dict()
         self._bind_resources()
 
     def _bind_resources(self) -> None:
@@ -283,18 +287,19 @@ class BaseClient:
         if options.extra_headers:
             headers.update({k.lower(): v for k, v in options.extra_headers.items()})
         params = encode_query(cfg.default_query, query, options.extra_query)
-        timeout = (
-            cfg.timeout
-            if isinstance(options.timeout, NotGiven)
-            else coerce_timeout(options.timeout)
-        )
-        request = self._http.build_request(
+        if isinstance(options.timeout, NotGiven):
+            timeout = self._timeout_ext
+        else:
+            timeout = coerce_timeout(options.timeout).as_dict()
+        # Built directly (not via build_request): the pool's headers are already merged in
+        # _configure, and this skips a per-call header merge that costs more than the rest.
+        request = httpx.Request(
             method,
             cfg.base_url + path,
             params=params or None,
             headers=headers,
             content=content,
-            timeout=timeout,
+            extensions={"timeout": timeout},
         )
         max_retries = cfg.retry.max_retries if options.max_retries is None else options.max_retries
         return PreparedCall(operation, path, request, request_id, idempotent, max_retries)

@@ -96,8 +96,11 @@ class Hooks:
 
 
 _otel_trace: Any
+_NO_OP_PROVIDERS: tuple[type, ...] = ()
 try:  # pragma: no branch - depends on the environment
     from opentelemetry import trace as _otel_trace
+
+    _NO_OP_PROVIDERS = (_otel_trace.ProxyTracerProvider, _otel_trace.NoOpTracerProvider)
 except ImportError:  # pragma: no cover - exercised only without opentelemetry-api
     _otel_trace = None
 
@@ -131,7 +134,11 @@ def span(operation: str, method: str, path: str) -> Iterator[SpanHandle]:
     if _otel_trace is None:
         yield _NOOP
         return
-    tracer = _otel_trace.get_tracer("aionis_sdk")
+    provider = _otel_trace.get_tracer_provider()
+    if isinstance(provider, _NO_OP_PROVIDERS):  # no SDK configured: skip the span entirely
+        yield _NOOP
+        return
+    tracer = provider.get_tracer("aionis_sdk")
     with tracer.start_as_current_span(
         f"aionis.{operation}",
         kind=_otel_trace.SpanKind.CLIENT,

@@ -116,7 +116,7 @@ def spans(monkeypatch: pytest.MonkeyPatch) -> Iterator[InMemorySpanExporter]:
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    fake = types.SimpleNamespace(get_tracer=provider.get_tracer, SpanKind=trace.SpanKind)
+    fake = types.SimpleNamespace(get_tracer_provider=lambda: provider, SpanKind=trace.SpanKind)
     monkeypatch.setattr(obs, "_otel_trace", fake)
     yield exporter
     provider.shutdown()
