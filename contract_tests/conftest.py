@@ -95,9 +95,13 @@ def health(http: httpx.Client) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def capabilities(health: dict[str, Any]) -> set[str]:
-    """Advertised capabilities; without a list, every core group is assumed (§7.2 "probe")."""
+    """Advertised capabilities; without a list, every core group is assumed (§7.2 "probe").
+
+    An empty list is treated like an absent one: a server that serves no core group cannot be
+    tested at all, and an empty list is more likely an advertising bug than the truth.
+    """
     caps = health.get("capabilities")
-    if not isinstance(caps, list):
+    if not isinstance(caps, list) or not caps:
         return set(CORE_CAPABILITIES)
     return {str(c) for c in caps}
 

@@ -65,7 +65,8 @@ def test_client_vector_is_ready_with_client_model(wire: Wire, dim: int) -> None:
 
 
 def test_no_text_or_auto_embed_off_is_failed(wire: Wire) -> None:
-    wire.write([{"client_id": "empty", "type": "event", "slots": {"a": 1}}], memory_lane="shared")
+    # An entity embeds title or text_summary only (§6), so without them it has no text.
+    wire.write([{"client_id": "empty", "type": "entity", "slots": {"a": 1}}], memory_lane="shared")
     wire.write(
         [{"client_id": "off", "type": "event", "title": "text but no embedding"}],
         memory_lane="shared",

@@ -108,7 +108,6 @@ def test_newest_first_every_tier(wire: Wire) -> None:
         ({"title_contains": "DEPLOY"}, {"e1", "t1"}),
         ({"text_contains": "rollout"}, {"e1"}),
         ({"text_contains": "roll"}, {"e1", "e2"}),
-        ({"text_contains": "friday"}, {"e1"}),
         ({"memory_lane": "shared"}, {"e1", "e2", "t1"}),
         ({"memory_lane": "private"}, set()),
         ({"type": "event", "text_contains": "roll", "title_contains": "later"}, {"e2"}),

@@ -77,3 +77,19 @@ async def test_health_through_sdk(client: Api, health: dict[str, Any]) -> None:
     assert body["ok"] is True
     assert body["embedding"]["dim"] == health["embedding"]["dim"]
     assert body["capabilities"] == health["capabilities"]
+
+
+def test_served_groups_are_advertised(raw: httpx.Client, health: dict[str, Any]) -> None:
+    """The reverse: a core group whose route is served must be listed (§7.2)."""
+    missing = []
+    for name, (method, path) in GROUP_ROUTES.items():
+        resp = raw.request(
+            method,
+            path,
+            json={} if method == "POST" else None,
+            params={"scope": "ct-capability-probe"} if method == "GET" else None,
+        )
+        served = not (resp.status_code == 404 and resp.json().get("error") == "route_not_found")
+        if served and name not in health["capabilities"]:
+            missing.append(name)
+    assert not missing, f"served but not advertised in /health capabilities: {missing}"

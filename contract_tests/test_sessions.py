@@ -193,6 +193,7 @@ def test_append_event_validation(wire: Wire, extra: dict[str, Any]) -> None:
 
 
 async def test_event_id_is_the_idempotency_key(client: Api) -> None:
+    await client("sessions.create", session_id="s", memory_lane="shared")
     first = await client(
         "sessions.append_event", session_id="s", event_id="e", input_text="x", memory_lane="shared"
     )
@@ -203,6 +204,19 @@ async def test_event_id_is_the_idempotency_key(client: Api) -> None:
     assert again["event_node_id"] == first["event_node_id"]
     listed = await client("sessions.events", session_id="s")
     assert len(listed["events"]) == 1
+
+
+def test_event_replay_that_created_its_session_is_idempotent(wire: Wire) -> None:
+    """§5.8: replaying an identical write-like call yields the same commit and changes nothing,
+    also when the first call created the session on the way."""
+    body = {"session_id": "auto", "event_id": "e", "input_text": "x", "memory_lane": "shared"}
+    first = wire.ok(E, body)
+    commits = len(wire.ok("/v1/memory/packs/export", {})["pack"]["commits"])
+    again = wire.ok(E, body)
+    assert again["event_node_id"] == first["event_node_id"]
+    assert len(wire.get_ok(_events_path("auto"))["events"]) == 1
+    assert again["commit_id"] == first["commit_id"]
+    assert len(wire.ok("/v1/memory/packs/export", {})["pack"]["commits"]) == commits
 
 
 def test_event_without_id_gets_a_random_uuid(wire: Wire) -> None:
