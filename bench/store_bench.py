@@ -1,0 +1,183 @@
+"""LangGraph store benchmark: put / get / search on InMemoryStore, SqliteStore and AionisStore.
+
+    .venv/bin/python bench/store_bench.py --items 10000 --samples 200
+
+All three stores are loaded with the same ``--items`` items (100 namespaces, a short text and a
+few fields each), side by side in one run, then timed on ``--samples`` calls of each operation:
+``put`` (an overwrite of an existing key), ``get``, ``search`` (one namespace, limit 10, no
+query), ``search+filter`` (one namespace, an equality filter) and ``search+query`` (by meaning,
+limit 10). AionisStore talks to a reference-server subprocess (``aionis-server``) over a real
+loopback socket, default settings (deterministic-hash embeddings). SqliteStore is a file on
+disk; this machine's ``sqlite3`` cannot load extensions, so SqliteStore has **no vector
+index** here and its ``search+query`` is not measured. InMemoryStore embeds with the same
+hashing provider in-process. Results go into the ``## LangGraph store`` section of
+docs/performance.md (other sections are kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from aionis_langgraph.store import AionisStore
+from aionis_server.embeddings import HashingEmbedder
+from aionis_server.testing import spawn_server
+from langgraph.store.base import BaseStore
+from langgraph.store.memory import InMemoryStore
+from langgraph.store.sqlite import SqliteStore
+
+ROOT = Path(__file__).resolve().parent.parent
+SECTION = "## LangGraph store"
+WORDS = [
+    "apple",
+    "river",
+    "stone",
+    "cloud",
+    "pytest",
+    "graph",
+    "memory",
+    "agent",
+    "tiger",
+    "piano",
+    "coffee",
+    "rocket",
+]
+
+
+def _value(i: int) -> dict[str, Any]:
+    return {"text": f"{WORDS[i % 12]} {WORDS[(i * 7) % 12]} note {i}", "i": i, "g": i % 5}
+
+
+def _ns(i: int) -> tuple[str, ...]:
+    return ("bench", f"user{i % 100}")
+
+
+def _load(store: BaseStore, n: int) -> float:
+    start = time.perf_counter()
+    for i in range(n):
+        store.put(_ns(i), f"k{i}", _value(i))
+    return time.perf_counter() - start
+
+
+def _time(fn: Callable[[int], object], samples: int) -> list[float]:
+    out = []
+    for s in range(samples):
+        start = time.perf_counter()
+        fn(s)
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def _ops(store: BaseStore, n: int, query: bool) -> dict[str, Callable[[int], object]]:
+    ops: dict[str, Callable[[int], object]] = {
+        "put": lambda s: store.put(_ns(s * 37 % n), f"k{s * 37 % n}", _value(s * 37 % n)),
+        "get": lambda s: store.get(_ns(s * 53 % n), f"k{s * 53 % n}"),
+        "search": lambda s: store.search(_ns(s), limit=10),
+        "search+filter": lambda s: store.search(_ns(s), filter={"g": s % 5}, limit=10),
+    }
+    if query:
+        ops["search+query"] = lambda s: store.search(_ns(s), query=WORDS[s % 12], limit=10)
+    return ops
+
+
+def _embed(texts: list[str]) -> list[list[float]]:
+    return [[float(x) for x in row] for row in HashingEmbedder(1536).embed(texts)]
+
+
+def run(n: int, samples: int) -> tuple[dict[str, dict[str, list[float]]], dict[str, float]]:
+    results: dict[str, dict[str, list[float]]] = {}
+    loads: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        memory = InMemoryStore(index={"dims": 1536, "embed": _embed, "fields": ["text"]})
+        with (
+            SqliteStore.from_conn_string(os.path.join(tmp, "lg.db")) as sqlite,
+            spawn_server(os.path.join(tmp, "aionis.db")) as url,
+            AionisStore.from_url(url, index={"fields": ["text"]}) as aionis,
+        ):
+            sqlite.setup()
+            stores: dict[str, tuple[BaseStore, bool]] = {
+                "InMemoryStore": (memory, True),
+                "SqliteStore (no vector index)": (sqlite, False),
+                "AionisStore (reference server)": (aionis, True),
+            }
+            for name, (store, query) in stores.items():
+                loads[name] = _load(store, n)
+                results[name] = {op: _time(fn, samples) for op, fn in _ops(store, n, query).items()}
+                print(name, {k: round(statistics.median(v), 2) for k, v in results[name].items()})
+    return results, loads
+
+
+def _row(values: list[float]) -> str:
+    q = statistics.quantiles(values, n=100)
+    return f"{statistics.median(values):.2f} | {q[94]:.2f} | {statistics.mean(values):.2f}"
+
+
+def render(results: dict[str, dict[str, list[float]]], loads: dict[str, float], n: int) -> str:
+    when = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        SECTION,
+        "",
+        "Produced by `bench/store_bench.py` (method in its docstring). Target: AionisStore "
+        "search <= 2x SqliteStore. SqliteStore has no vector index on this machine (its sqlite3 "
+        "cannot load extensions), so search by meaning is compared with InMemoryStore only.",
+        "",
+        f"### {n:,} items",
+        "",
+        f"Measured {when} on {os.cpu_count()} CPUs, {platform.platform()}, Python "
+        f"{platform.python_version()}; client and server on the same machine.",
+        "",
+        "| store | operation | p50 ms | p95 ms | mean ms |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for store, ops in results.items():
+        for op, values in ops.items():
+            lines.append(f"| {store} | {op} | {_row(values)} |")
+    lines.append("")
+    for store, seconds in loads.items():
+        lines.append(f"- load of {n:,} items into {store}: {seconds:.1f} s ({n / seconds:.0f}/s)")
+    sq = results["SqliteStore (no vector index)"]
+    ai = results["AionisStore (reference server)"]
+    for op in ("search", "search+filter", "get", "put"):
+        ratio = statistics.median(ai[op]) / statistics.median(sq[op])
+        lines.append(f"- AionisStore / SqliteStore, {op} p50: {ratio:.1f}x")
+    return "\n".join(lines) + "\n"
+
+
+def write_section(text: str) -> None:
+    path = ROOT / "docs" / "performance.md"
+    old = path.read_text() if path.exists() else "# Performance\n"
+    if SECTION in old:
+        head, _, rest = old.partition(SECTION)
+        nxt = rest.find("\n## ")
+        tail = rest[nxt + 1 :] if nxt >= 0 else ""
+        new = head + text + ("\n" + tail if tail else "")
+    else:
+        new = old.rstrip("\n") + "\n\n" + text
+    path.write_text(new)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+    results, loads = run(args.items, args.samples)
+    text = render(results, loads, args.items)
+    print(text)
+    if not args.no_write:
+        write_section(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
