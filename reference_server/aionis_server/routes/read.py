@@ -16,13 +16,13 @@ router = APIRouter()
 
 @router.post("/v1/memory/find", openapi_extra=body_schema(FindBody))
 async def find_route(request: Request) -> Response:
-    ctx = await begin(request, "read")
+    ctx = await begin(request, "read", rate="recall")
     body = parse_body(FindBody, ctx.body)
     return respond(ctx, await run_sync(find, ctx, body))
 
 
 @router.post("/v1/memory/resolve", openapi_extra=body_schema(ResolveBody))
 async def resolve_route(request: Request) -> Response:
-    ctx = await begin(request, "read")
+    ctx = await begin(request, "read", rate="recall")
     body = parse_body(ResolveBody, ctx.body)
     return respond(ctx, await run_sync(resolve, ctx, body))

@@ -10,9 +10,10 @@ machine loses power right after. ``NORMAL`` keeps it across a process crash only
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+import tempfile
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -31,9 +32,14 @@ class Database:
     def __init__(self, path: str | Path = ":memory:", *, synchronous: str = "FULL") -> None:
         self.path = str(path)
         self.in_memory = self.path == ":memory:"
+        self._tmpdir: str | None = None
         if self.in_memory:
-            # A named shared-cache memory database, so the per-thread readers see the writer's data.
-            self._uri = f"file:aionis-{uuid.uuid4().hex}?mode=memory&cache=shared"
+            # An ephemeral database in a private temporary file, deleted on close. (A shared-cache
+            # memory database would serialise readers and the writer with table locks that fail
+            # with "database table is locked" under concurrent load instead of waiting.)
+            self._tmpdir = tempfile.mkdtemp(prefix="aionis-mem-")
+            self._uri = (Path(self._tmpdir) / "ephemeral.db").as_uri() + "?mode=rwc"
+            synchronous = "OFF"  # nothing to keep across a crash
         else:
             Path(self.path).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
             self._uri = Path(self.path).expanduser().resolve().as_uri() + "?mode=rwc"
@@ -46,8 +52,7 @@ class Database:
         self._readers_lock = threading.Lock()
         self._closed = False
         self._writer = self._connect()
-        if not self.in_memory:
-            self._writer.execute("PRAGMA journal_mode=WAL")
+        self._writer.execute("PRAGMA journal_mode=WAL")
         self._writer.executescript(_schema_sql())
         self._writer.execute(
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
@@ -124,3 +129,5 @@ class Database:
                     conn.close()
                 self._all_readers.clear()
             self._writer.close()
+            if self._tmpdir is not None:
+                shutil.rmtree(self._tmpdir, ignore_errors=True)
