@@ -88,3 +88,9 @@ async def aionis_async_client(
 ) -> AsyncIterator[AsyncAionisClient]:
     async with AsyncAionisClient(base_url=aionis_server_url, scope=aionis_scope) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def aionis_server_process() -> type[object] | object:
+    """``start_server_process`` itself, for tests that need their own server and db file."""
+    return start_server_process
