@@ -66,8 +66,10 @@ def test_export_rows_and_lanes_ignored(wire: Wire) -> None:
     body = wire.ok(X, {})
     pack = body["pack"]
     assert body["manifest"]["sha256"] == sha256hex(canon(pack))
-    assert [n["client_id"] for n in pack["nodes"]] == ["a", "b", "r"], "private nodes exported"
-    node = pack["nodes"][0]
+    assert sorted(n["client_id"] for n in pack["nodes"]) == ["a", "b", "r"], "lanes are ignored"
+    keys = [(n["created_at"], n["id"]) for n in pack["nodes"]]
+    assert keys == sorted(keys)
+    node = next(n for n in pack["nodes"] if n["client_id"] == "a")
     require_keys(
         node,
         "id",
@@ -222,11 +224,13 @@ def test_import_into_another_scope(wire: Wire) -> None:
     commit = commits[body["commit_id"]]
     assert commit["input_sha256"] == sha256hex("pack import " + body["pack_sha256"])
     copied = target.ok(X, {})["pack"]
-    assert [n["id"] for n in copied["nodes"]] == [
-        node_id(c, target.scope) for c in ("a", "b", "r")
-    ], "ids are re-derived in the target scope"
-    assert copied["nodes"][0]["slots"] == {"k": [1, 2]}
-    assert copied["nodes"][0]["memory_lane"] == "private"
+    by_cid = {n["client_id"]: n for n in copied["nodes"]}
+    assert {cid: n["id"] for cid, n in by_cid.items()} == {
+        c: node_id(c, target.scope) for c in ("a", "b", "r")
+    }, "ids are re-derived in the target scope"
+    assert by_cid["a"]["slots"] == {"k": [1, 2]}
+    assert by_cid["a"]["memory_lane"] == "private"
+    assert by_cid["r"]["memory_lane"] == "shared"
     # Imported rules start as draft: evaluation in the target sees none.
     assert target.ok("/v1/memory/rules/evaluate", {"context": {}})["considered"] == 0
     # Re-import is idempotent.
