@@ -33,8 +33,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
 
-from aionis_sdk.canonical import canon, sha256hex
 from langgraph.checkpoint.base.id import uuid6
+
+from aionis_sdk.canonical import canon, sha256hex
 
 __all__ = [
     "FORMAT",

@@ -99,7 +99,9 @@ class _Checker:
         self.done: set[str] = set()
 
     def commit(self, cid: str, node: Any = None) -> BrokenLink | None:
-        def broken(check: str, expected: str | None = None, actual: str | None = None) -> BrokenLink:
+        def broken(
+            check: str, expected: str | None = None, actual: str | None = None
+        ) -> BrokenLink:
             return BrokenLink(
                 check,
                 _get(node, "id") if node is not None else None,
@@ -116,7 +118,9 @@ class _Checker:
         entries = [e for e in diff.get("nodes", []) if isinstance(e, Mapping)]
         if node is not None:
             entry = next((e for e in entries if e.get("id") == _get(node, "id")), None)
-            want = {k: _get(node, k) for k in ("client_id", "type", "memory_lane", "owner_agent_id")}
+            want = {
+                k: _get(node, k) for k in ("client_id", "type", "memory_lane", "owner_agent_id")
+            }
             if entry is None or any(entry.get(k) != v for k, v in want.items()):
                 return broken("diff_node", canon(want), canon(entry) if entry else None)
         if cid in self.done:

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
 from aionis_sdk import AionisClient, AsyncAionisClient
 
 _CHILD = """

@@ -12,9 +12,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aionis_langgraph.checkpoint import AionisSaver
-from aionis_sdk import AionisClient, AsyncAionisClient
 from langgraph.checkpoint.conformance import checkpointer_test, validate
 from langgraph.checkpoint.conformance.capabilities import ALL_CAPABILITIES, DetectedCapabilities
+
+from aionis_sdk import AionisClient, AsyncAionisClient
 
 
 @pytest.mark.parametrize("mode", ["async_client", "sync_client"])

@@ -109,7 +109,8 @@ def test_time_travel_replay_and_fork(aionis_client: AionisClient) -> None:
     assert forked["log"] == ["a", "edited", "b", "c"]
     assert graph.get_state(config).values["log"] == ["a", "edited", "b", "c"]
     fork_state = graph.get_state(fork_config)
-    assert fork_state.metadata is not None and fork_state.metadata["source"] == "update"
+    assert fork_state.metadata is not None
+    assert fork_state.metadata["source"] == "update"
     assert verify_thread(aionis_client, "travel").ok
 
 
@@ -145,9 +146,11 @@ def test_subgraph_namespaces(aionis_client: AionisClient) -> None:
     state = graph.get_state(config, subgraphs=True)
     assert state.next == ("sub",)
     sub_state = state.tasks[0].state
-    assert sub_state is not None and sub_state.next == ("ask",)  # type: ignore[union-attr]
+    assert sub_state is not None
+    assert sub_state.next == ("ask",)
     namespaces = {t.config["configurable"]["checkpoint_ns"] for t in saver.list(config)}
-    assert "" in namespaces and any(ns.startswith("sub:") for ns in namespaces)
+    assert "" in namespaces
+    assert any(ns.startswith("sub:") for ns in namespaces)
 
     final = graph.invoke(Command(resume="ok"), config)
     # Same result as LangGraph's own in-memory saver (the subgraph shares the log key).

@@ -17,9 +17,10 @@ import pytest
 from aionis_langgraph.checkpoint import AionisSaver
 from aionis_langgraph.cli import main as cli_main
 from aionis_langgraph.verify import averify_thread, verify_thread
-from aionis_sdk import AionisClient, AsyncAionisClient
 from langgraph.graph import END, START, StateGraph
 from typing_extensions import TypedDict
+
+from aionis_sdk import AionisClient, AsyncAionisClient
 
 SCOPE = "tamper"
 THREAD = "audited"
@@ -117,7 +118,8 @@ def test_untouched_history_verifies(pristine: Path, aionis_server_process: Any) 
     with aionis_server_process(str(pristine)) as url, AionisClient(base_url=url, scope=SCOPE) as c:
         report = verify_thread(c, THREAD)
         assert report.ok, str(report)
-        assert report.checked >= 10 and report.commits == report.checked
+        assert report.checked >= 10
+        assert report.commits == report.checked
         assert cli_main(["verify", "--base-url", url, "--scope", SCOPE, "--thread", THREAD]) == 0
 
 
@@ -138,7 +140,8 @@ async def test_tampering_is_reported(
         async with AsyncAionisClient(base_url=url, scope=SCOPE) as aclient:
             areport = await averify_thread(aclient, THREAD)
         code = cli_main(["verify", "--base-url", url, "--scope", SCOPE, "--thread", THREAD])
-    assert not report.ok and report.first_broken is not None
+    assert not report.ok
+    assert report.first_broken is not None
     assert report.first_broken.check in expected_checks, str(report)
     if where:
         assert report.first_broken.client_id == where, str(report)

@@ -21,9 +21,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from aionis_sdk.canonical import canon, sha256hex
 from langgraph.checkpoint.base import WRITES_IDX_MAP, PendingWrite
 from langgraph.checkpoint.serde.base import SerializerProtocol
+
+from aionis_sdk.canonical import canon, sha256hex
 
 from .._records import FORMAT, client_id, decode_typed, encode_typed, new_order, parse_client_id
 
@@ -87,9 +88,10 @@ def writes_record(
     writes: Sequence[tuple[str, Any]],
 ) -> tuple[str, dict[str, Any]]:
     record = base("writes", thread_id, gen)
-    encoded = [
-        [WRITES_IDX_MAP.get(channel, idx), channel, encode_typed(serde.dumps_typed(value))]
-        for idx, (channel, value) in enumerate(writes)
+    indexes = [WRITES_IDX_MAP.get(channel, idx) for idx, (channel, _) in enumerate(writes)]
+    encoded: list[list[Any]] = [
+        [index, channel, encode_typed(serde.dumps_typed(value))]
+        for index, (channel, value) in zip(indexes, writes, strict=True)
     ]
     record.update(
         ns=ns,
@@ -99,7 +101,7 @@ def writes_record(
         writes=encoded,
     )
     tag = sha256hex(canon([task_path, encoded]))[:16]
-    if any(item[0] < 0 for item in encoded):
+    if any(index < 0 for index in indexes):
         tag += "-" + record["order"]
     return client_id(WRITES_PREFIX, thread_id, gen, ns, checkpoint_id, task_id, tag), record
 
@@ -119,7 +121,9 @@ def rekey(record: Mapping[str, Any], thread_id: str, gen: int) -> tuple[str, dic
         return client_id(CKPT_PREFIX, thread_id, gen, out["ns"], out["checkpoint_id"]), out
     tag = sha256hex(canon([out["task_path"], out["writes"]]))[:16] + "-" + out["order"]
     return (
-        client_id(WRITES_PREFIX, thread_id, gen, out["ns"], out["checkpoint_id"], out["task_id"], tag),
+        client_id(
+            WRITES_PREFIX, thread_id, gen, out["ns"], out["checkpoint_id"], out["task_id"], tag
+        ),
         out,
     )
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from aionis_sdk import BadRequestError
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import (
     ChannelVersions,
@@ -21,6 +20,8 @@ from langgraph.checkpoint.base import (
     get_checkpoint_metadata,
 )
 from langgraph.checkpoint.serde.base import SerializerProtocol
+
+from aionis_sdk import BadRequestError
 
 from .._calls import Call, Plan, find_pages
 from .._records import NODE_TYPE, Identity, decode_typed, write_params
@@ -37,7 +38,11 @@ def _conf(config: RunnableConfig) -> tuple[str, str, str | None]:
 
 def _cfg(thread_id: str, ns: str, checkpoint_id: str) -> RunnableConfig:
     return {
-        "configurable": {"thread_id": thread_id, "checkpoint_ns": ns, "checkpoint_id": checkpoint_id}
+        "configurable": {
+            "thread_id": thread_id,
+            "checkpoint_ns": ns,
+            "checkpoint_id": checkpoint_id,
+        }
     }
 
 
@@ -277,11 +282,7 @@ class Core:
                 found.setdefault(str(r["thread"]), []).append(r)
         for thread_id, recs in found.items():
             state = yield from self.state(thread_id)
-            keys = [
-                (str(r["ns"]), str(r["checkpoint_id"]))
-                for r in recs
-                if r["gen"] == state.gen
-            ]
+            keys = [(str(r["ns"]), str(r["checkpoint_id"])) for r in recs if r["gen"] == state.gen]
             yield from self.hide(thread_id, set(keys) - state.hidden, state.gen)
 
     def prune(self, thread_ids: Sequence[str], strategy: str) -> Plan[None]:
@@ -298,9 +299,7 @@ class Core:
             latest: dict[str, str] = {}
             for ns, cid in keys:
                 latest[ns] = max(cid, latest.get(ns, cid))
-            yield from self.hide(
-                thread_id, {k for k in keys if latest[k[0]] != k[1]}, state.gen
-            )
+            yield from self.hide(thread_id, {k for k in keys if latest[k[0]] != k[1]}, state.gen)
 
     def copy_thread(self, source: str, target: str) -> Plan[None]:
         src = yield from self.state(source)
