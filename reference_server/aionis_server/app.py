@@ -220,6 +220,11 @@ def create_app(
     app.add_exception_handler(StarletteHTTPException, _http_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_error_handler)
     app.add_middleware(RequestIdMiddleware)
+    served: set[tuple[str, str]] = set()
     for router in all_routers():
         app.include_router(router)
+        for route in router.routes:
+            for method in getattr(route, "methods", None) or ():
+                served.add((method, getattr(route, "path", "")))
+    app.state.served_routes = frozenset(served)
     return app

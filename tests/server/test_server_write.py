@@ -246,7 +246,7 @@ def test_node_id_scope_collision(client: httpx.Client) -> None:
     assert error_code(r) == "node_id_scope_collision"
 
 
-def test_private_rule_without_owner_in_shared_default() -> None:
+def test_empty_owner_string_is_invalid() -> None:
     with live_client(local_actor_id="local-user") as c:
         body = {
             "input_text": "r",

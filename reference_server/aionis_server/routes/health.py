@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.routing import APIRoute
 from starlette.responses import Response
 
 from ..api import respond, run_sync
@@ -32,12 +31,7 @@ CAPABILITY_ROUTES: tuple[tuple[str, str, str], ...] = (
 
 
 def capabilities(request: Request, state: ServerState) -> list[str]:
-    served = {
-        (method, route.path)
-        for route in request.app.routes
-        if isinstance(route, APIRoute)
-        for method in route.methods or ()
-    }
+    served: frozenset[tuple[str, str]] = getattr(request.app.state, "served_routes", frozenset())
     names = [name for name, method, path in CAPABILITY_ROUTES if (method, path) in served]
     if state.limiter is not None and state.limiter.enabled:
         names.append("ext.rate_limit")

@@ -66,5 +66,5 @@ class ImportBody(BaseModel):
 class PackWriteBody(WriteBody):
     """A write batch built from a pack: no per-request node/edge count limits."""
 
-    nodes: list[WriteNode] = Field(default_factory=list)  # type: ignore[assignment]
-    edges: list[WriteEdge] = Field(default_factory=list)  # type: ignore[assignment]
+    nodes: list[WriteNode] = Field(default_factory=list)
+    edges: list[WriteEdge] = Field(default_factory=list)

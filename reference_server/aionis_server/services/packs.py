@@ -206,17 +206,14 @@ def _pack_write(
         node["client_id"] = client_id
         nodes.append(node)
     edges: list[dict[str, Any]] = []
+    known_cids = set(client_of.values())
     for i, raw in enumerate(raw_pack.get("edges", [])):
         ends: dict[str, dict[str, str]] = {}
         for side in ("src", "dst"):
             given = raw.get(f"{side}_client_id")
             mapped = client_of.get(str(raw[f"{side}_id"]).lower())
-            client_id = (
-                given
-                if isinstance(given, str) and given.strip() and given in client_of.values()
-                else mapped
-            )
-            if client_id is None:
+            end_cid = given if isinstance(given, str) and given in known_cids else mapped
+            if end_cid is None:
                 raise bad_request(
                     "pack_edge_reference_missing",
                     f"pack edge {side} does not reference a node of the pack",
@@ -224,7 +221,7 @@ def _pack_write(
                     side=side,
                     node_id=raw[f"{side}_id"],
                 )
-            ends[side] = {"client_id": client_id}
+            ends[side] = {"client_id": end_cid}
         edge = {"type": raw["type"], **ends}
         edge.update(
             {k: raw[k] for k in ("weight", "confidence", "decay_rate") if raw.get(k) is not None}
