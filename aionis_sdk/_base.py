@@ -60,7 +60,7 @@ OPTION_NAMES = frozenset(
 _CONFIG_FIELDS = frozenset(ClientConfig.__dataclass_fields__) | {"max_retries"}
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class CallOptions:
     """Per-call overrides, accepted by every method as keyword arguments."""
 
@@ -75,8 +75,13 @@ class CallOptions:
     @classmethod
     def pop_from(cls, params: dict[str, Any]) -> CallOptions:
         """Take the option keywords out of a method's ``**params``."""
-        found = {name: params.pop(name) for name in OPTION_NAMES.intersection(params)}
-        return cls(**found)
+        names = OPTION_NAMES.intersection(params)
+        if not names:
+            return _DEFAULT_OPTIONS
+        return cls(**{name: params.pop(name) for name in names})
+
+
+_DEFAULT_OPTIONS = CallOptions()
 
 
 @dataclass(slots=True)
@@ -286,7 +291,10 @@ class BaseClient:
             headers["content-type"] = "application/json"
         if options.extra_headers:
             headers.update({k.lower(): v for k, v in options.extra_headers.items()})
-        params = encode_query(cfg.default_query, query, options.extra_query)
+        if query or cfg.default_query or options.extra_query:
+            params = encode_query(cfg.default_query, query, options.extra_query)
+        else:
+            params = None
         if isinstance(options.timeout, NotGiven):
             timeout = self._timeout_ext
         else:

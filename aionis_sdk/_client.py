@@ -15,7 +15,7 @@ from ._base import BaseClient, PreparedCall
 from ._circuit import CircuitBreaker
 from ._config import NOT_GIVEN, NotGiven, TimeoutTypes
 from ._errors import AionisError, APIConnectionError
-from ._observability import Hooks, span
+from ._observability import Hooks, span, tracing_enabled
 from ._operations import HEALTH, Operation
 from ._retry import RetryPolicy
 from .resources.context import Context, Planning
@@ -177,6 +177,8 @@ class AionisClient(BaseClient):
         return result
 
     def _execute(self, call: PreparedCall, cast_to: type[M] | None) -> Any:
+        if not tracing_enabled():
+            return self._finish(call, self._send(call), cast_to)
         with span(call.operation, call.request.method, call.path) as sp:
             sp.set("aionis.request_id", call.request_id)
             try:

@@ -27,6 +27,7 @@ __all__ = [
     "logger",
     "redact_headers",
     "span",
+    "tracing_enabled",
 ]
 
 logger = logging.getLogger("aionis_sdk")
@@ -126,6 +127,13 @@ class SpanHandle:
 
 
 _NOOP = SpanHandle(None)
+
+
+def tracing_enabled() -> bool:
+    """Whether spans would be recorded: OTel importable and a real provider configured."""
+    if _otel_trace is None:
+        return False
+    return not isinstance(_otel_trace.get_tracer_provider(), _NO_OP_PROVIDERS)
 
 
 @contextlib.contextmanager

@@ -136,3 +136,14 @@ def test_retry_and_max_retries_combine() -> None:
     with AionisClient(retry=RetryPolicy(initial_delay=0.1), max_retries=7) as client:
         assert client.config.retry.max_retries == 7
         assert client.config.retry.initial_delay == 0.1
+
+
+def test_injected_client_headers_are_kept(router: respx.MockRouter) -> None:
+    route = router.get("/health").mock(return_value=ok(t.HealthResponse))
+    http = httpx.Client(headers={"X-Proxy-Auth": "p", "User-Agent": "theirs"})
+    with AionisClient(base_url=BASE, http_client=http) as client:
+        client.health()
+    headers = route.calls.last.request.headers
+    assert headers["x-proxy-auth"] == "p"
+    assert headers["user-agent"] == "aionis-sdk-python/1.0.0.dev0"
+    http.close()
