@@ -43,7 +43,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "capability(name): skip unless /health advertises this capability"
     )
     config.addinivalue_line(
-        "markers", "auth_off: needs auth_mode off (the local identity of §4.3 is observed)"
+        "markers",
+        "auth_off: needs auth_mode off: observes the local identity (§4.3) or sends identities "
+        "and tenants of its own choosing, which an authenticated server answers with 403",
     )
 
 
@@ -136,7 +138,9 @@ def _capability_gate(request: pytest.FixtureRequest) -> None:
     if request.node.get_closest_marker("auth_off"):
         mode = request.getfixturevalue("auth_mode")
         if mode != "off":
-            pytest.skip(f"needs auth_mode off (local identity, §4.3); server runs {mode!r}")
+            pytest.skip(
+                f"needs auth_mode off (local identity or self-chosen identities); server runs {mode!r}"
+            )
 
 
 # --- per-test scope and clients -----------------------------------------------------------

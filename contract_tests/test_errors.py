@@ -66,6 +66,7 @@ def test_issue_paths_are_dotted_with_numeric_indexes(raw: httpx.Client) -> None:
     assert "nodes.1.type" in [i["path"] for i in body["issues"]]
 
 
+@pytest.mark.auth_off
 def test_non_validation_errors_have_no_issues(raw: httpx.Client) -> None:
     resp = raw.post("/v1/memory/write", json={"input_text": "x", "tenant_id": "-bad"})
     body = assert_envelope(resp, 400, "invalid_tenant_id")

@@ -62,6 +62,7 @@ def _cids(body: dict[str, Any]) -> list[str]:
     return [n["client_id"] for n in body["nodes"]]
 
 
+@pytest.mark.auth_off
 async def test_find_response_shape(client: Api) -> None:
     await client(
         "memory.write",
@@ -228,7 +229,7 @@ def test_uri_with_other_scope_and_no_explicit_scope(wire: Wire) -> None:
         {"type": "event"},
         {"id": "00000000-0000-4000-8000-000000000000"},
         {"scope": "somewhere-else"},
-        {"tenant_id": "other"},
+        pytest.param({"tenant_id": "other"}, marks=pytest.mark.auth_off),
     ],
 )
 def test_uri_conflicting_filters(wire: Wire, override: dict[str, Any]) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from contract_tests._support import Api, Wire, node_id
 
 NODE = {
@@ -47,6 +49,7 @@ def test_replay_adds_no_commit_node_or_edge(wire: Wire) -> None:
     assert after == before
 
 
+@pytest.mark.auth_off
 def test_rewrite_with_different_content_keeps_the_stored_node(wire: Wire) -> None:
     first = wire.write([NODE], memory_lane="shared", input_text="v1")
     second = wire.write(

@@ -285,6 +285,7 @@ def test_import_manifest_hash_mismatch(wire: Wire) -> None:
     assert err["details"]["actual"] == sha256hex(canon(tampered))
 
 
+@pytest.mark.auth_off
 def test_import_scope_mismatch(wire: Wire) -> None:
     _fill(wire)
     pack = wire.ok(X, {})["pack"]

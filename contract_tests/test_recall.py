@@ -241,6 +241,7 @@ def test_active_rule_is_a_seed(wire: Wire, dim: int) -> None:
     assert "Applicable Rules" in body["context"]["text"]
 
 
+@pytest.mark.auth_off
 def test_invisible_neighbours_are_not_expanded(wire: Wire, dim: int) -> None:
     wire.write(
         [

@@ -129,6 +129,7 @@ def test_unknown_ids_are_404(wire: Wire, kind: str, code: str) -> None:
     wire.err(R, {"uri": f"aionis://default/{wire.scope}/{kind}/{ZERO}"}, 404, code)
 
 
+@pytest.mark.auth_off
 def test_private_objects_need_the_owner(wire: Wire) -> None:
     written = _graph(wire, lane="private")
     for uri, code in [
@@ -154,7 +155,10 @@ def test_tenant_and_scope_come_from_the_uri(wire: Wire) -> None:
     assert body["tenant_id"] == "default"
 
 
-@pytest.mark.parametrize("override", [{"scope": "elsewhere"}, {"tenant_id": "acme"}])
+@pytest.mark.parametrize(
+    "override",
+    [{"scope": "elsewhere"}, pytest.param({"tenant_id": "acme"}, marks=pytest.mark.auth_off)],
+)
 def test_conflicting_filters(wire: Wire, override: dict[str, str]) -> None:
     written = _graph(wire)
     wire.err(R, {"uri": written["nodes"][0]["uri"], **override}, 400, "conflicting_filters")

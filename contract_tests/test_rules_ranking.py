@@ -38,14 +38,14 @@ def test_rank_score_formula(wire: Wire) -> None:
     rid = make_rule(
         wire,
         {
-            "if": {"intent": "deploy", "agent.id": "bot"},
+            "if": {"intent": "deploy", "who.id": "bot"},
             "rule_meta": {"priority": 2, "weight": 1.5},
         },
     )
     _feedback(wire, rid, "positive", 3)
     _feedback(wire, rid, "negative", 1)
     _feedback(wire, rid, "neutral", 1)
-    body = wire.ok(EV, {"context": {"intent": "deploy", "agent": {"id": "bot"}}})
+    body = wire.ok(EV, {"context": {"intent": "deploy", "who": {"id": "bot"}}})
     m = _match(body, rid)
     assert m["stats"] == {"positive": 3, "negative": 1}
     assert m["rank"]["priority"] == 2
@@ -85,7 +85,7 @@ def test_priority_and_weight_clamping(
     ],
 )
 def test_specificity(wire: Wire, cond: dict[str, Any], count: int) -> None:
-    ctx = {"a": {"b": 1}, "c": 2, "d": [1], "e": {}, "x": 1, "agent": {"id": "bot"}}
+    ctx = {"a": {"b": 1}, "c": 2, "d": [1], "e": {}, "x": 1, "who": {"id": "bot"}}
     rid = make_rule(wire, {"if": cond})
     body = wire.ok(EV, {"context": ctx})
     if rid not in matched_ids(body):
@@ -173,6 +173,7 @@ def test_shadow_policy_is_reported_not_applied(wire: Wire) -> None:
         ({"rule_scope": "galaxy"}, {}, True),
     ],
 )
+@pytest.mark.auth_off
 def test_rule_scope_filter(
     wire: Wire, slots: dict[str, Any], ctx: dict[str, Any], expected: bool
 ) -> None:
@@ -180,6 +181,7 @@ def test_rule_scope_filter(
     assert (rid in matched_ids(wire.ok(EV, {"context": ctx}))) is expected
 
 
+@pytest.mark.auth_off
 def test_lane_filter_private_rules(wire: Wire) -> None:
     written = wire.write(
         [

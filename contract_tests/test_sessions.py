@@ -262,6 +262,7 @@ def test_sessions_ordered_by_last_activity(wire: Wire) -> None:
     assert paged["page"]["has_more"] is True
 
 
+@pytest.mark.auth_off
 def test_sessions_owner_filters_and_meta(wire: Wire) -> None:
     wire.ok(S, {"session_id": "a", "memory_lane": "shared", "owner_agent_id": "alice"})
     wire.ok(

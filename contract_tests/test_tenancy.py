@@ -12,6 +12,7 @@ SHARED_EVENT = {"client_id": "e1", "type": "event", "title": "tenancy probe"}
 @pytest.mark.parametrize(
     "tenant", ["-lead", ".dot", "has space", "a" * 65, "ü-nicode", "a/b", "tenant:x"]
 )
+@pytest.mark.auth_off
 def test_invalid_tenant_id(wire: Wire, tenant: str) -> None:
     body = wire.err(
         "/v1/memory/write", {"input_text": "x", "tenant_id": tenant}, 400, "invalid_tenant_id"
@@ -19,12 +20,14 @@ def test_invalid_tenant_id(wire: Wire, tenant: str) -> None:
     assert body["details"]["tenant_id"] in (tenant, tenant.strip())
 
 
+@pytest.mark.auth_off
 @pytest.mark.parametrize("tenant", ["a", "A9", "acme.prod_eu-1", "x" * 64, "  padded  "])
 def test_valid_tenant_ids_are_accepted_after_trim(wire: Wire, tenant: str) -> None:
     body = wire.ok("/v1/memory/find", {"tenant_id": tenant})
     assert body["tenant_id"] == tenant.strip()
 
 
+@pytest.mark.auth_off
 def test_invalid_tenant_in_header(wire: Wire) -> None:
     resp = wire.http.post(
         "/v1/memory/find", json={"scope": wire.scope}, headers={"X-Tenant-Id": "bad tenant"}
@@ -48,6 +51,7 @@ def test_default_tenant_and_scope_are_echoed(wire: Wire) -> None:
     assert body["scope"] == "default"
 
 
+@pytest.mark.auth_off
 def test_x_tenant_id_header_selects_tenant(wire: Wire) -> None:
     tenant = uid("hdr")
     resp = wire.http.post(
@@ -70,6 +74,7 @@ def test_x_tenant_id_header_selects_tenant(wire: Wire) -> None:
     assert wire.find()["nodes"] == []
 
 
+@pytest.mark.auth_off
 def test_body_tenant_wins_over_header(wire: Wire) -> None:
     body_tenant, header_tenant = uid("body"), uid("head")
     resp = wire.http.post(
@@ -89,6 +94,7 @@ def test_scopes_are_isolated(wire: Wire) -> None:
     assert len(wire.find(client_id="e1")["nodes"]) == 1
 
 
+@pytest.mark.auth_off
 def test_tenants_are_isolated_for_the_same_scope_name(wire: Wire) -> None:
     t1, t2 = wire.with_scope(wire.scope, uid("t1")), wire.with_scope(wire.scope, uid("t2"))
     w1 = t1.write([SHARED_EVENT], memory_lane="shared", input_text="same input")
@@ -99,6 +105,7 @@ def test_tenants_are_isolated_for_the_same_scope_name(wire: Wire) -> None:
     assert [n["id"] for n in t2.find()["nodes"]] == [w2["nodes"][0]["id"]]
 
 
+@pytest.mark.auth_off
 def test_uris_carry_public_tenant_and_scope_never_scope_key(wire: Wire) -> None:
     tenant = uid("pub")
     tw = wire.with_scope(wire.scope, tenant)
@@ -119,6 +126,7 @@ def test_cross_scope_resolve_is_not_found(wire: Wire) -> None:
     other.err("/v1/memory/resolve", {"uri": uri}, 404, "node_not_found_in_scope_or_visibility")
 
 
+@pytest.mark.auth_off
 async def test_sdk_tenant_and_scope_round_trip(client: Api) -> None:
     tenant = uid("sdk")
     scoped = client.with_scope(client.scope, tenant)

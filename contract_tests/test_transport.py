@@ -138,6 +138,7 @@ def test_get_invalid_integers_are_400(wire: Wire, params: dict[str, str]) -> Non
     assert_envelope(wire.get("/v1/memory/sessions", params), 400, "invalid_request")
 
 
+@pytest.mark.auth_off
 def test_get_scope_and_tenant_as_query_parameters(wire: Wire) -> None:
     other = wire.with_scope(wire.scope, tenant_id=uid("t"))
     other.ok("/v1/memory/sessions", {"session_id": "q", "memory_lane": "shared", "input_text": "q"})
