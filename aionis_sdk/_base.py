@@ -14,7 +14,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
@@ -27,13 +27,13 @@ from ._config import NOT_GIVEN, ClientConfig, NotGiven, TimeoutTypes, coerce_tim
 from ._errors import (
     APIConnectionError,
     APIResponseValidationError,
-    APITimeoutError,
     make_status_error,
 )
 from ._identity import inject_identity
 from ._observability import RequestInfo, ResponseInfo, RetryInfo, logger, redact_headers
 from ._operations import Operation
-from ._retry import RetryPolicy, backoff_delay, should_retry_exception, should_retry_response
+from ._request import CallOptions, PreparedCall, connection_error, encode_query
+from ._retry import RetryPolicy, should_retry_exception, should_retry_response, tenacity_options
 from ._version import __version__
 from .types import AionisModel, RequestModel
 
@@ -41,80 +41,12 @@ if TYPE_CHECKING:
     from ._circuit import CircuitBreaker
     from ._observability import Hooks
 
-__all__ = ["OPTION_NAMES", "BaseClient", "CallOptions", "PreparedCall"]
+__all__ = ["BaseClient"]
 
 M = TypeVar("M", bound=BaseModel)
 
 USER_AGENT = f"aionis-sdk-python/{__version__}"
-OPTION_NAMES = frozenset(
-    {
-        "timeout",
-        "extra_headers",
-        "extra_query",
-        "extra_body",
-        "request_id",
-        "max_retries",
-        "retry_unsafe",
-    }
-)
 _CONFIG_FIELDS = frozenset(ClientConfig.__dataclass_fields__) | {"max_retries"}
-
-
-@dataclass(frozen=True, slots=True)
-class CallOptions:
-    """Per-call overrides, accepted by every method as keyword arguments."""
-
-    timeout: TimeoutTypes | NotGiven = NOT_GIVEN
-    extra_headers: Mapping[str, str] | None = None
-    extra_query: Mapping[str, Any] | None = None
-    extra_body: Mapping[str, Any] | None = None
-    request_id: str | None = None
-    max_retries: int | None = None
-    retry_unsafe: bool = False
-
-    @classmethod
-    def pop_from(cls, params: dict[str, Any]) -> CallOptions:
-        """Take the option keywords out of a method's ``**params``."""
-        names = OPTION_NAMES.intersection(params)
-        if not names:
-            return _DEFAULT_OPTIONS
-        return cls(**{name: params.pop(name) for name in names})
-
-
-_DEFAULT_OPTIONS = CallOptions()
-
-
-@dataclass(slots=True)
-class PreparedCall:
-    """One logical call: the request sent on every attempt, and its retry state."""
-
-    operation: str
-    path: str
-    request: httpx.Request
-    request_id: str
-    idempotent: bool
-    max_retries: int
-    attempt: int = 0
-    started: float = 0.0
-
-
-def _query_value(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, separators=(",", ":"))
-    return value
-
-
-def encode_query(*parts: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Merge query mappings (later wins), dropping ``None`` and spelling booleans ``true``."""
-    merged: dict[str, Any] = {}
-    for part in parts:
-        if part:
-            for key, value in part.items():
-                if value is not None:
-                    merged[key] = _query_value(value)
-    return merged
 
 
 def _dump(model: RequestModel) -> dict[str, Any]:
@@ -353,36 +285,7 @@ class BaseClient:
 
     def _tenacity_options(self, call: PreparedCall) -> dict[str, Any]:
         """The ``retry=``, ``wait=`` and ``stop=`` callables of one logical call."""
-        policy = self._config.retry
-
-        def retry(state: RetryCallState) -> bool:
-            outcome = state.outcome
-            assert outcome is not None
-            if outcome.failed:
-                exc = outcome.exception()
-                return exc is not None and should_retry_exception(exc, idempotent=call.idempotent)
-            return should_retry_response(
-                outcome.result(), idempotent=call.idempotent, policy=policy
-            )
-
-        def wait(state: RetryCallState) -> float:
-            outcome = state.outcome
-            response = None if outcome is None or outcome.failed else outcome.result()
-            return backoff_delay(state.attempt_number, policy, response=response, rand=self._rand)
-
-        def stop(state: RetryCallState) -> bool:
-            if state.attempt_number > call.max_retries:
-                return True
-            if policy.total_timeout is None:
-                return False
-            elapsed = self._clock() - call.started
-            return elapsed + state.upcoming_sleep > policy.total_timeout
-
-        def give_up(state: RetryCallState) -> Any:
-            assert state.outcome is not None
-            return state.outcome.result()  # the last response, or re-raise the last error
-
-        return {"retry": retry, "wait": wait, "stop": stop, "retry_error_callback": give_up}
+        return tenacity_options(call, self._config.retry, clock=self._clock, rand=self._rand)
 
     def _retry_info(self, call: PreparedCall, state: RetryCallState) -> RetryInfo:
         outcome = state.outcome
@@ -454,26 +357,7 @@ class BaseClient:
 
     @staticmethod
     def _connection_error(exc: httpx.TransportError, call: PreparedCall) -> APIConnectionError:
-        """Map an httpx transport failure, noting whether the server may have seen it."""
-        unsent = isinstance(
-            exc,
-            (
-                httpx.ConnectError,
-                httpx.ConnectTimeout,
-                httpx.PoolTimeout,
-                httpx.ProxyError,
-                httpx.UnsupportedProtocol,
-                httpx.LocalProtocolError,
-            ),
-        )
-        cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
-        message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        return cls(
-            message,
-            request=call.request,
-            request_id=call.request_id,
-            may_have_reached_server=not unsent,
-        )
+        return connection_error(exc, call)
 
     # -- responses -------------------------------------------------------------------
 

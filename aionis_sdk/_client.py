@@ -11,12 +11,13 @@ import httpx
 from pydantic import BaseModel
 from tenacity import RetryCallState, Retrying
 
-from ._base import BaseClient, PreparedCall
+from ._base import BaseClient
 from ._circuit import CircuitBreaker
 from ._config import NOT_GIVEN, NotGiven, TimeoutTypes
 from ._errors import AionisError, APIConnectionError
 from ._observability import Hooks, span, tracing_enabled
 from ._operations import HEALTH, Operation
+from ._request import PreparedCall
 from ._retry import RetryPolicy
 from .resources.context import Context, Planning
 from .resources.memory import Memory

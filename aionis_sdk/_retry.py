@@ -19,11 +19,15 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
+from tenacity import RetryCallState
 
 from ._errors import APIConnectionError, CircuitOpenError, parse_retry_after
+
+if TYPE_CHECKING:
+    from ._request import PreparedCall
 
 __all__ = [
     "ALWAYS_RETRYABLE_STATUSES",
@@ -32,6 +36,7 @@ __all__ = [
     "backoff_delay",
     "should_retry_exception",
     "should_retry_response",
+    "tenacity_options",
 ]
 
 DEFAULT_RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -105,3 +110,40 @@ def backoff_delay(
     if policy.jitter == "proportional":
         return base * (0.75 + 0.5 * rand())
     return base
+
+
+def tenacity_options(
+    call: PreparedCall,
+    policy: RetryPolicy,
+    *,
+    clock: Callable[[], float],
+    rand: Callable[[], float],
+) -> dict[str, Any]:
+    """The ``retry=``, ``wait=`` and ``stop=`` callables of one logical call."""
+
+    def retry(state: RetryCallState) -> bool:
+        outcome = state.outcome
+        assert outcome is not None
+        if outcome.failed:
+            exc = outcome.exception()
+            return exc is not None and should_retry_exception(exc, idempotent=call.idempotent)
+        return should_retry_response(outcome.result(), idempotent=call.idempotent, policy=policy)
+
+    def wait(state: RetryCallState) -> float:
+        outcome = state.outcome
+        response = None if outcome is None or outcome.failed else outcome.result()
+        return backoff_delay(state.attempt_number, policy, response=response, rand=rand)
+
+    def stop(state: RetryCallState) -> bool:
+        if state.attempt_number > call.max_retries:
+            return True
+        if policy.total_timeout is None:
+            return False
+        elapsed = clock() - call.started
+        return elapsed + state.upcoming_sleep > policy.total_timeout
+
+    def give_up(state: RetryCallState) -> Any:
+        assert state.outcome is not None
+        return state.outcome.result()  # the last response, or re-raise the last error
+
+    return {"retry": retry, "wait": wait, "stop": stop, "retry_error_callback": give_up}
