@@ -266,3 +266,9 @@ def test_write_then_recall_round_trip(
     agent.call(lambda c: c.memory.write(input_text="x", nodes=[node]))
     seeds = agent.call(lambda c: c.memory.recall_text(query_text="tea")).seeds
     assert [s.id for s in seeds] == ["n1"]
+
+
+def test_non_object_agent_in_context_is_left_alone(agent: Handle, router: respx.MockRouter) -> None:
+    route = router.post("/v1/memory/rules/evaluate").mock(return_value=ok(t.RulesEvaluateResponse))
+    agent.call(lambda c: c.rules.evaluate(context={"agent": "a-string"}))
+    assert _body(route)["context"] == {"agent": "a-string"}
