@@ -16,19 +16,17 @@ import platform
 import re
 import sqlite3
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import httpx
 from aionis_langgraph.checkpoint import AionisSaver
+from aionis_server.testing import spawn_server
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite import SqliteSaver
@@ -37,18 +35,6 @@ from typing_extensions import TypedDict
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 SECTION = "## LangGraph checkpointer"
-
-# The aionis-server CLI lacks TCP_NODELAY (~40 ms per response, see
-# integrations/aionis_langgraph/NOTES.md); serve_in_thread in a child process does not.
-_CHILD = """
-import signal, sys, threading
-from aionis_server.testing import serve_in_thread
-stop = threading.Event()
-signal.signal(signal.SIGTERM, lambda *_: stop.set())
-with serve_in_thread(sys.argv[1]) as url:
-    print("listening on", url, flush=True)
-    stop.wait()
-"""
 
 
 class State(TypedDict):
@@ -75,22 +61,6 @@ def build_graph(steps: int) -> StateGraph[State]:
     builder.add_edge("act", "check")
     builder.add_conditional_edges("check", lambda s: END if s["i"] * 3 >= steps else "plan")
     return builder
-
-
-@contextmanager
-def server(db: str) -> Iterator[str]:
-    proc = subprocess.Popen([sys.executable, "-c", _CHILD, db], stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        match = re.search(r"listening on (http://\S+)", proc.stdout.readline())
-        if match is None:
-            raise RuntimeError("reference server did not start")
-        yield match.group(1)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        if proc.stdout is not None:
-            proc.stdout.close()
 
 
 def time_runs(saver: BaseCheckpointSaver[Any], steps: int, runs: int) -> tuple[float, int]:
@@ -137,7 +107,10 @@ def main() -> None:
         conn = sqlite3.connect(os.path.join(tmp, "lg.sqlite"), check_same_thread=False)
         rows.append(("SqliteSaver (file)", time_runs(SqliteSaver(conn), args.steps, args.runs)[0]))
         conn.close()
-        with server(os.path.join(tmp, "aionis.db")) as url, AionisClient(base_url=url) as client:
+        with (
+            spawn_server(os.path.join(tmp, "aionis.db")) as url,
+            AionisClient(base_url=url) as client,
+        ):
             saver = AionisSaver(client)
             per_step, n_steps = time_runs(saver, args.steps, args.runs)
             rows.append(("AionisSaver (server subprocess, HTTP)", per_step))

@@ -4,60 +4,28 @@ The server runs in a subprocess on a loopback port with a SQLite file in a tempo
 directory, so every test talks HTTP over a real socket. Tests isolate themselves by scope:
 each ``aionis_client`` / ``aionis_async_client`` gets a fresh random scope.
 
-``start_server_process`` runs ``aionis_server.testing.serve_in_thread`` inside the child
-rather than the ``aionis-server`` CLI, whose socket lacks TCP_NODELAY (every response ~40 ms
-late; see integrations/aionis_langgraph/NOTES.md). Switch to ``spawn_server`` once fixed.
+``start_server_process`` (also a fixture, ``aionis_server_process``) starts another server on
+a database file of the test's choosing, e.g. to tamper with it between runs.
 """
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from aionis_server.testing import spawn_server
 
 from aionis_sdk import AionisClient, AsyncAionisClient
-
-_CHILD = """
-import signal, sys, threading
-from aionis_server.testing import serve_in_thread
-stop = threading.Event()
-signal.signal(signal.SIGTERM, lambda *_: stop.set())
-with serve_in_thread(sys.argv[1]) as url:
-    print("listening on", url, flush=True)
-    stop.wait()
-"""
 
 
 @contextmanager
 def start_server_process(db_path: str) -> Iterator[str]:
-    """A reference server in a child process; yields its base URL, stops it on exit."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, db_path],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        match = re.search(r"listening on (http://\S+)", line)
-        if match is None:
-            raise RuntimeError(f"server did not start: {line!r}")
-        yield match.group(1)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+    """An ``aionis-server`` subprocess on ``db_path``; yields its base URL, stops it on exit."""
+    with spawn_server(db_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
