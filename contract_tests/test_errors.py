@@ -7,7 +7,7 @@ import json
 import httpx
 import pytest
 
-from contract_tests._support import Api, Wire, assert_envelope
+from contract_tests._support import UUID4_RE, Api, Wire, assert_envelope
 
 CORE_POST = [
     "/v1/memory/write",
@@ -191,3 +191,37 @@ async def test_sdk_not_found_error(client: Api) -> None:
         "memory.resolve", 404, "node_not_found_in_scope_or_visibility", uri=uri
     )
     assert isinstance(exc, NotFoundError)
+
+
+async def test_sdk_raw_request_maps_framework_errors(client: Api) -> None:
+    from aionis_sdk import MethodNotAllowedError, NotFoundError
+
+    exc = await client.error(
+        "request", 404, "route_not_found", "POST", "/v1/handoff/store", body={}
+    )
+    assert isinstance(exc, NotFoundError)
+    exc = await client.error("request", 405, "method_not_allowed", "GET", "/v1/memory/write")
+    assert isinstance(exc, MethodNotAllowedError)
+
+
+@pytest.mark.auth_off
+async def test_sdk_permission_denied(client: Api) -> None:
+    from aionis_sdk import PermissionDeniedError
+
+    await client("sessions.create", session_id="locked", owner_agent_id="alice")
+    exc = await client.error(
+        "sessions.append_event",
+        403,
+        "session_owner_mismatch",
+        session_id="locked",
+        input_text="hi",
+        owner_agent_id="bob",
+    )
+    assert isinstance(exc, PermissionDeniedError)
+
+
+def test_overlong_request_id_is_echoed_or_replaced(raw: httpx.Client) -> None:
+    long_id = "r" * 300
+    resp = raw.post("/v1/memory/find", json={}, headers={"x-request-id": long_id})
+    got = resp.headers.get("x-request-id", "")
+    assert got == long_id or UUID4_RE.match(got), got

@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from contract_tests._support import Api, Wire, node_id, require_keys, requires_capability
+from contract_tests._support import (
+    Api,
+    Wire,
+    assert_timestamp,
+    node_id,
+    require_keys,
+    requires_capability,
+)
 
 pytestmark = requires_capability("find")
 
@@ -203,6 +210,8 @@ def test_node_dto_flags(wire: Wire) -> None:
         "commit_id",
     )
     assert "embedding" not in meta
+    assert_timestamp(meta["created_at"])
+    assert meta["updated_at"] == meta["created_at"]
 
 
 def test_uri_filter_fills_id_and_type(wire: Wire) -> None:

@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 
 from aionis_sdk.canonical import canon, sha256hex
-from contract_tests._support import Api, Wire, node_id, require_keys, requires_capability
+from contract_tests._support import (
+    Api,
+    Wire,
+    assert_timestamp,
+    node_id,
+    require_keys,
+    requires_capability,
+)
 
 pytestmark = requires_capability("packs")
 
@@ -59,6 +66,9 @@ async def test_export_shape_and_manifest_hash(client: Api) -> None:
     assert pack["scope"] == client.scope
     assert pack["tenant_id"] == "default"
     assert manifest["sha256"] == sha256hex(canon(pack))
+    assert_timestamp(manifest["generated_at"])
+    for row in pack["nodes"] + pack["commits"]:
+        assert_timestamp(row["created_at"])
 
 
 def test_export_rows_and_lanes_ignored(wire: Wire) -> None:

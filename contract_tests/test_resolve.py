@@ -116,6 +116,34 @@ def test_resolve_decision(wire: Wire) -> None:
     assert body["decision"]["selected_tool"] == "a"
 
 
+@pytest.mark.auth_off
+def test_decision_visible_only_with_its_source_rules(wire: Wire) -> None:
+    written = wire.write(
+        [
+            {
+                "client_id": "pr",
+                "type": "rule",
+                "owner_agent_id": "alice",
+                "slots": {"then": {"tool": {"prefer": ["b"]}}},
+            }
+        ],
+        input_text="private rule",
+    )
+    rid = written["nodes"][0]["id"]
+    wire.ok(
+        "/v1/memory/rules/state",
+        {"rule_node_id": rid, "state": "active", "input_text": "on", "actor": "alice"},
+    )
+    sel = wire.ok(
+        "/v1/memory/tools/select", {"context": {"agent": {"id": "alice"}}, "candidates": ["a", "b"]}
+    )
+    assert sel["decision"]["source_rule_ids"] == [rid]
+    uri = sel["decision"]["decision_uri"]
+    wire.err(R, {"uri": uri}, 404, "decision_not_found_in_scope")
+    body = wire.ok(R, {"uri": uri, "consumer_agent_id": "alice"})
+    assert body["decision"]["selected_tool"] == "b"
+
+
 @pytest.mark.parametrize(
     ("kind", "code"),
     [
