@@ -199,3 +199,26 @@ def test_layered_context(wire: Wire) -> None:
 )
 def test_composite_validation(wire: Wire, body: dict[str, Any]) -> None:
     wire.err(PC, body, 400, "invalid_request")
+
+
+@requires_capability("planning_context")
+def test_summary_agrees_with_rules_and_budgets(wire: Wire) -> None:
+    make_rule(wire, {"if": {"task": "x"}})
+    make_rule(wire, {"if": {"task": "y"}})
+    body = wire.ok(
+        PC,
+        {
+            "query_text": "q",
+            "context": {"task": "x"},
+            "context_token_budget": 1000,
+            "context_char_budget": 4000,
+        },
+    )
+    summary = body["planning_summary"]
+    assert summary["rules_considered"] == body["rules"]["considered"] == 2
+    assert summary["rules_matched"] == body["rules"]["matched"] == 1
+    cost = body["cost_signals"]
+    assert cost["context_token_budget"] == 1000
+    assert cost["context_char_budget"] == 4000
+    assert cost["within_token_budget"] is (cost["context_est_tokens"] <= 1000)
+    assert isinstance(cost["within_char_budget"], bool)

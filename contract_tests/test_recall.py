@@ -358,3 +358,19 @@ def test_debug_embeddings_rules(wire: Wire, dim: int, request: pytest.FixtureReq
         values = list(preview.values()) if isinstance(preview, dict) else []
         assert any(isinstance(v, list) and len(v) == 16 for v in values), preview
         assert any(isinstance(v, str) and SHA_RE.match(v) for v in values), preview
+
+
+def test_optional_recall_text_knobs_are_accepted(wire: Wire) -> None:
+    body = wire.ok(
+        RT,
+        {
+            "query_text": "q",
+            "recall_class_aware": True,
+            "rules_context": {},
+            "rules_include_shadow": True,
+            "rules_limit": 5,
+            "return_debug": True,
+        },
+    )
+    require_keys(body, "seeds", "rules")
+    assert body["rules"]["considered"] == 0

@@ -306,3 +306,25 @@ async def test_sdk_paging_iterators(client: Api) -> None:
         await client("sessions.create", session_id=f"extra{i}", memory_lane="shared")
     sessions = await client.collect("sessions.list_all", limit=2)
     assert len(sessions) == 4
+
+
+def test_event_list_flags(wire: Wire) -> None:
+    wire.ok(
+        E,
+        {
+            "session_id": "s",
+            "event_id": "e",
+            "input_text": "x",
+            "memory_lane": "shared",
+            "metadata": {"k": "v"},
+        },
+    )
+    plain = wire.get_ok(_events_path("s"))["events"][0]
+    assert "slots" not in plain
+    assert "memory_lane" not in plain
+    rich = wire.get_ok(_events_path("s"), {"include_slots": "true", "include_meta": "1"})["events"][
+        0
+    ]
+    assert rich["slots"]["k"] == "v"
+    assert rich["memory_lane"] == "shared"
+    require_keys(rich, "created_at", "commit_id", "embedding_status")
