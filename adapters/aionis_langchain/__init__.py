@@ -1,0 +1,1 @@
+"""LangChain retriever and tools over Aionis memory."""

@@ -1,0 +1,414 @@
+"""The MCP tools: thin, typed wrappers over :class:`aionis_sdk.AsyncAionisClient`.
+
+Every tool validates its arguments from its signature (the MCP SDK publishes the JSON schema
+and rejects bad input with an ``isError`` result naming the field), calls one or two SDK
+methods, and returns a ``CallToolResult`` whose ``structuredContent`` matches the tool's
+output model. SDK errors become ``isError`` results (see :mod:`aionis_mcp.errors`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+import pydantic
+from mcp.server.mcpserver import MCPServer
+from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import Field
+
+from aionis_sdk import AionisError
+from aionis_sdk.types.recall import RecallTextResponse
+from aionis_sdk.types.tools import ToolsSelectResponse
+
+from .backend import Backend
+from .errors import error_result, tool_error_result
+from .models import (
+    Citation,
+    DeniedTool,
+    FindOutput,
+    FoundNode,
+    OutcomeOutput,
+    RecallOutput,
+    RecallSeed,
+    RememberOutput,
+    RuleHit,
+    RulesOutput,
+    SelectOutput,
+)
+
+__all__ = ["recall_output", "register_tools", "render_recall"]
+
+NodeKind = Literal["event", "entity", "topic", "concept", "evidence", "procedure", "self_model"]
+Lane = Literal["private", "shared"]
+Outcome = Literal["positive", "negative", "neutral"]
+Text = Annotated[str, Field(min_length=1, max_length=8000)]
+Context = Annotated[
+    dict[str, Any] | None,
+    Field(description="JSON object describing the situation (intent, task, agent, ...)."),
+]
+
+_READ = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+_WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=False)
+_SDK_ERRORS = (AionisError, pydantic.ValidationError)
+
+
+def _ok(output: pydantic.BaseModel, text: str | None = None) -> CallToolResult:
+    data = output.model_dump(mode="json")
+    body = text if text is not None else json.dumps(data, indent=2, sort_keys=True)
+    return CallToolResult(content=[TextContent(type="text", text=body)], structured_content=data)
+
+
+def recall_output(query: str, resp: RecallTextResponse) -> RecallOutput:
+    """The ``recall`` tool's output for a recall_text response."""
+    titles = {item.node_id: item.title for item in resp.context.items if item.node_id}
+    return RecallOutput(
+        query=query,
+        context_text=resp.context.text,
+        citations=[
+            Citation(
+                node_id=c.node_id,
+                uri=c.uri,
+                commit_id=c.commit_id,
+                commit_uri=c.commit_uri,
+                title=titles.get(c.node_id),
+            )
+            for c in resp.context.citations
+        ],
+        seeds=[
+            RecallSeed(
+                id=s.id,
+                uri=s.uri,
+                type=s.type,
+                title=s.title,
+                text_summary=s.text_summary,
+                similarity=s.similarity,
+            )
+            for s in resp.seeds
+        ],
+        request_id=resp.request_id,
+    )
+
+
+def render_recall(out: RecallOutput) -> str:
+    """Recall output as text for a model: the context, then one line per citation."""
+    if not out.seeds and not out.citations:
+        return f"No memory matched {out.query!r}."
+    lines = [out.context_text.strip() or "(empty context)", "", "Citations:"]
+    for c in out.citations:
+        label = f"{c.title}: " if c.title else ""
+        lines.append(f"- {label}{c.uri or c.node_id} (commit {c.commit_id})")
+    return "\n".join(lines)
+
+
+def _input_error(message: str) -> dict[str, Any]:
+    return {
+        "code": "invalid_input",
+        "status": None,
+        "request_id": None,
+        "message": message + "; pass selected_tool",
+        "type": "ValueError",
+        "retryable": False,
+    }
+
+
+def _explain(resp: ToolsSelectResponse) -> str:
+    sel = resp.selection
+    parts = [f"Selected {sel.selected!r}." if sel.selected else "No tool selected."]
+    if sel.denied:
+        parts.append(
+            "Denied: " + ", ".join(f"{d.name} ({d.reason.replace('_', ' ')})" for d in sel.denied)
+        )
+    if sel.preferred:
+        parts.append("Preferred by rules: " + ", ".join(sel.preferred) + ".")
+    parts.append(f"{resp.rules.matched} rule(s) matched of {resp.rules.considered} considered.")
+    if sel.fallback.applied:
+        parts.append(f"Fallback: {sel.fallback.reason} ({sel.fallback.effective_mode}).")
+    notes = (resp.rules.applied.tool_explain or {}).get("notes")
+    if isinstance(notes, list) and notes:
+        parts.append("Notes: " + "; ".join(str(n) for n in notes[:5]))
+    return " ".join(parts)
+
+
+def register_tools(server: MCPServer[Any], backend: Backend) -> None:  # noqa: C901
+    """Add the six Aionis tools to ``server``."""
+
+    @server.tool(title="Remember", annotations=_WRITE)
+    async def remember(
+        text: Annotated[Text, Field(description="What to remember, in plain language.")],
+        title: Annotated[str | None, Field(max_length=512, description="Short title.")] = None,
+        session_id: Annotated[
+            str | None,
+            Field(
+                min_length=1,
+                max_length=128,
+                description="Append as an event of this session (created if absent).",
+            ),
+        ] = None,
+        kind: Annotated[
+            NodeKind, Field(description="Node type when not in a session.")
+        ] = "event",
+        key: Annotated[
+            str | None,
+            Field(
+                min_length=1,
+                max_length=256,
+                description="Stable client id: the same key and text store nothing new.",
+            ),
+        ] = None,
+        shared: Annotated[
+            bool, Field(description="Store in the shared lane (visible to every agent).")
+        ] = False,
+        metadata: Annotated[
+            dict[str, Any] | None, Field(description="JSON object stored in the node's slots.")
+        ] = None,
+    ) -> Annotated[CallToolResult, RememberOutput]:
+        """Store a fact or an event in Aionis memory; returns its id, URI and commit."""
+        lane: Lane = "shared" if shared else "private"
+        client = backend.client
+        try:
+            if session_id is not None:
+                ev = await client.sessions.append_event(
+                    session_id=session_id,
+                    event_id=key,
+                    title=title,
+                    text_summary=text[:4000],
+                    input_text=text,
+                    metadata=metadata,
+                    memory_lane=lane,
+                )
+                out = RememberOutput(
+                    node_id=ev.event_node_id,
+                    uri=ev.event_uri,
+                    commit_id=ev.commit_id,
+                    commit_uri=ev.commit_uri,
+                    commit_hash=ev.commit_hash,
+                    session_id=ev.session_id,
+                    event_id=ev.event_id,
+                    session_uri=ev.session_uri,
+                    request_id=ev.request_id,
+                )
+            else:
+                node: dict[str, Any] = {"type": kind, "text_summary": text}
+                for name, value in (("title", title), ("client_id", key), ("slots", metadata)):
+                    if value is not None:
+                        node[name] = value
+                wr = await client.memory.write(input_text=text, memory_lane=lane, nodes=[node])
+                first = wr.nodes[0]
+                out = RememberOutput(
+                    node_id=first.id,
+                    uri=first.uri,
+                    commit_id=wr.commit_id,
+                    commit_uri=wr.commit_uri,
+                    commit_hash=wr.commit_hash,
+                    request_id=wr.request_id,
+                )
+        except _SDK_ERRORS as exc:
+            return error_result(exc)
+        return _ok(out)
+
+    @server.tool(title="Recall", annotations=_READ)
+    async def recall(
+        query: Annotated[Text, Field(description="What to look for, in plain language.")],
+        limit: Annotated[
+            int | None, Field(ge=1, le=200, description="Maximum seed matches (default: preset).")
+        ] = None,
+        strategy: Annotated[
+            Literal["local", "balanced", "global"] | None,
+            Field(description="Recall preset; ignored when limit is given."),
+        ] = None,
+        char_budget: Annotated[
+            int | None, Field(ge=200, le=1_000_000, description="Cap on context characters.")
+        ] = None,
+    ) -> Annotated[CallToolResult, RecallOutput]:
+        """Recall memory relevant to a query: the assembled context plus citations (node URI
+        and commit id of every cited item)."""
+        try:
+            resp = await backend.client.memory.recall_text(
+                query_text=query,
+                limit=limit,
+                recall_strategy=strategy,
+                context_char_budget=char_budget,
+            )
+        except _SDK_ERRORS as exc:
+            return error_result(exc)
+        out = recall_output(query, resp)
+        return _ok(out, render_recall(out))
+
+    @server.tool(title="Find memory", annotations=_READ)
+    async def find(
+        text_contains: Annotated[
+            str | None, Field(min_length=1, description="Substring of title or summary.")
+        ] = None,
+        title_contains: Annotated[str | None, Field(min_length=1)] = None,
+        type: Annotated[NodeKind | Literal["rule"] | None, Field(description="Node type.")] = None,
+        key: Annotated[str | None, Field(min_length=1, description="Exact client id.")] = None,
+        uri: Annotated[str | None, Field(pattern=r"^aionis://", description="A node URI.")] = None,
+        lane: Lane | None = None,
+        slots_contains: Annotated[
+            dict[str, Any] | None, Field(description="Structural match on the node's slots.")
+        ] = None,
+        include_slots: bool = False,
+        limit: Annotated[int, Field(ge=1, le=200)] = 20,
+        offset: Annotated[int, Field(ge=0, le=200_000)] = 0,
+    ) -> Annotated[CallToolResult, FindOutput]:
+        """Find memory nodes by exact filters (newest first). All filters are ANDed."""
+        try:
+            resp = await backend.client.memory.find(
+                text_contains=text_contains,
+                title_contains=title_contains,
+                type=type,
+                client_id=key,
+                uri=uri,
+                memory_lane=lane,
+                slots_contains=slots_contains,
+                include_slots=include_slots or None,
+                include_meta=True,
+                limit=limit,
+                offset=offset,
+            )
+        except _SDK_ERRORS as exc:
+            return error_result(exc)
+        out = FindOutput(
+            nodes=[
+                FoundNode(
+                    id=n.id,
+                    uri=n.uri,
+                    type=n.type,
+                    title=n.title,
+                    text_summary=n.text_summary,
+                    memory_lane=n.memory_lane,
+                    commit_id=n.commit_id,
+                    created_at=n.created_at,
+                    slots=n.slots,
+                )
+                for n in resp.nodes
+            ],
+            returned=resp.page.returned,
+            has_more=resp.page.has_more,
+            request_id=resp.request_id,
+        )
+        return _ok(out)
+
+    @server.tool(title="Evaluate rules", annotations=_READ)
+    async def evaluate_rules(
+        context: Context = None,
+        include_shadow: Annotated[
+            bool, Field(description="Also report shadow (not enforced) rules.")
+        ] = True,
+        limit: Annotated[int, Field(ge=1, le=200, description="Rules considered.")] = 50,
+    ) -> Annotated[CallToolResult, RulesOutput]:
+        """Evaluate the active and shadow rules against a context: the matched rules and the
+        merged policy they apply (tool allow/deny/prefer, output format)."""
+        try:
+            resp = await backend.client.rules.evaluate(
+                context=context or {}, include_shadow=include_shadow, limit=limit
+            )
+        except _SDK_ERRORS as exc:
+            return error_result(exc)
+
+        def hit(m: Any) -> RuleHit:
+            score = m.rank.score if m.rank is not None else None
+            return RuleHit(
+                rule_node_id=m.rule_node_id,
+                state=m.state,
+                summary=m.summary,
+                score=score,
+                then=m.then_json,
+            )
+
+        out = RulesOutput(
+            considered=resp.considered,
+            matched=resp.matched,
+            active=[hit(m) for m in resp.active],
+            shadow=[hit(m) for m in resp.shadow],
+            policy=resp.applied.policy.model_dump(mode="json", exclude_none=True),
+            conflicts=[c.model_dump(mode="json") for c in resp.applied.conflicts],
+            request_id=resp.request_id,
+        )
+        return _ok(out)
+
+    @server.tool(title="Select a tool", annotations=_WRITE)
+    async def select_tool(
+        candidates: Annotated[
+            list[Annotated[str, Field(min_length=1)]],
+            Field(min_length=1, max_length=200, description="Tool names to choose from."),
+        ],
+        context: Context = None,
+        run_id: Annotated[str | None, Field(min_length=1, description="Run to link.")] = None,
+        strict: Annotated[
+            bool, Field(description="Fail with no_tools_allowed when every candidate is denied.")
+        ] = True,
+    ) -> Annotated[CallToolResult, SelectOutput]:
+        """Choose a tool under the active rules: allowed, denied (with reasons), preferred,
+        the selected tool, and a decision_id to pass to report_tool_outcome."""
+        ctx = dict(context or {})
+        try:
+            resp = await backend.client.tools.select(
+                context=ctx, candidates=candidates, run_id=run_id, strict=strict
+            )
+        except _SDK_ERRORS as exc:
+            return error_result(exc)
+        backend.remember_decision(resp.decision.decision_id, ctx)
+        sel = resp.selection
+        out = SelectOutput(
+            selected=sel.selected,
+            allowed=sel.allowed,
+            denied=[DeniedTool(name=d.name, reason=d.reason) for d in sel.denied],
+            preferred=sel.preferred,
+            ordered=sel.ordered,
+            decision_id=resp.decision.decision_id,
+            decision_uri=resp.decision.decision_uri,
+            run_id=resp.decision.run_id,
+            matched_rules=resp.rules.matched,
+            explanation=_explain(resp),
+            request_id=resp.request_id,
+        )
+        return _ok(out)
+
+    @server.tool(title="Report a tool outcome", annotations=_WRITE)
+    async def report_tool_outcome(
+        decision_id: Annotated[
+            str, Field(pattern=r"^[0-9a-fA-F-]{36}$", description="From select_tool.")
+        ],
+        outcome: Outcome,
+        note: Annotated[str | None, Field(max_length=4000)] = None,
+        selected_tool: Annotated[
+            str | None, Field(min_length=1, description="Default: the decision's selection.")
+        ] = None,
+        context: Annotated[
+            dict[str, Any] | None,
+            Field(description="Default: the context given to select_tool in this server."),
+        ] = None,
+    ) -> Annotated[CallToolResult, OutcomeOutput]:
+        """Report how the chosen tool worked out; rules that shaped the choice learn from it."""
+        client = backend.client
+        try:
+            decision = (await client.tools.decision(decision_id=decision_id)).decision
+            tool = selected_tool or decision.selected_tool
+            if not tool:
+                return tool_error_result(_input_error(f"decision {decision_id} selected no tool"))
+            resp = await client.tools.feedback(
+                decision_id=decision_id,
+                run_id=decision.run_id,
+                context=context if context is not None else backend.decision_context(decision_id),
+                candidates=decision.candidates or [tool],
+                selected_tool=tool,
+                outcome=outcome,
+                note=note,
+                input_text=f"tool outcome {outcome} for {tool} (decision {decision_id})",
+            )
+        except _SDK_ERRORS as exc:
+            return error_result(exc)
+        out = OutcomeOutput(
+            ok=resp.ok,
+            decision_id=resp.decision_id,
+            decision_uri=resp.decision_uri,
+            decision_link_mode=resp.decision_link_mode,
+            updated_rules=resp.updated_rules,
+            rule_node_ids=resp.rule_node_ids,
+            commit_id=resp.commit_id,
+            commit_uri=resp.commit_uri,
+            request_id=resp.request_id,
+        )
+        return _ok(out)
+
