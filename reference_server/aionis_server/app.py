@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -113,7 +114,7 @@ async def _http_error_handler(request: Request, exc: Exception) -> Response:
             details={"method": request.method, "path": request.url.path},
         )
     elif exc.status_code == 405:
-        allow = (exc.headers or {}).get("Allow") or (exc.headers or {}).get("allow") or ""
+        allow = _allowed_methods(request) or (exc.headers or {}).get("allow", "")
         error = ApiError(
             405,
             "method_not_allowed",
@@ -221,10 +222,30 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_error_handler)
     app.add_middleware(RequestIdMiddleware)
     served: set[tuple[str, str]] = set()
+    path_methods: list[tuple[re.Pattern[str], frozenset[str]]] = []
     for router in all_routers():
         app.include_router(router)
         for route in router.routes:
-            for method in getattr(route, "methods", None) or ():
+            methods = frozenset(getattr(route, "methods", None) or ())
+            for method in methods:
                 served.add((method, getattr(route, "path", "")))
+            regex = getattr(route, "path_regex", None)
+            if regex is not None and methods:
+                path_methods.append((regex, methods))
     app.state.served_routes = frozenset(served)
+    app.state.path_methods = tuple(path_methods)
     return app
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method served on the request's path (routers answer 405 with only their own)."""
+    path_methods: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = getattr(
+        request.app.state, "path_methods", ()
+    )
+    methods: set[str] = set()
+    for regex, route_methods in path_methods:
+        if regex.match(request.url.path):
+            methods |= route_methods
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))

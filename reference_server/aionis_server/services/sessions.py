@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 from typing import Any
@@ -111,7 +112,13 @@ def _check_owner(session: sqlite3.Row, body: AppendEventBody) -> None:
     )
 
 
-def _event_write(body: AppendEventBody, event_id: str, session: sqlite3.Row | None) -> WriteBody:
+def _event_write(
+    body: AppendEventBody,
+    event_id: str,
+    session: sqlite3.Row | None,
+    *,
+    include_session_node: bool = False,
+) -> WriteBody:
     session_id = body.session_id
     text_summary = body.text_summary or body.input_text or body.title or f"session event {event_id}"
     slots: dict[str, Any] = {
@@ -132,7 +139,7 @@ def _event_write(body: AppendEventBody, event_id: str, session: sqlite3.Row | No
         )
     event_cid = f"session_event:{session_id}:{event_id}"
     nodes: list[dict[str, Any]] = []
-    if session is None:
+    if session is None or include_session_node:
         nodes.append(_session_node(body, session_id))
         dst: dict[str, str] = {"client_id": session_client_id(session_id)}
     else:
@@ -158,6 +165,26 @@ def _event_write(body: AppendEventBody, event_id: str, session: sqlite3.Row | No
     )
 
 
+def _event_created_session(
+    conn: sqlite3.Connection, ctx: RequestContext, session_id: str, event_id: str
+) -> bool:
+    """Whether this event already exists and its first write also created the session.
+
+    A replay must then write the same nodes again (re-writing a node is a no-op, §5.8) so that
+    its diff, and therefore its commit, is identical to the first call's.
+    """
+    row = conn.execute(
+        "SELECT c.diff_json FROM nodes n JOIN commits c ON c.id = n.commit_id"
+        " WHERE n.scope_key = ? AND n.client_id = ?",
+        (ctx.scope_key, f"session_event:{session_id}:{event_id}"),
+    ).fetchone()
+    if row is None:
+        return False
+    session_node_id = stable_uuid(ctx.scope_key + ":node:" + session_client_id(session_id))
+    diff = json.loads(row["diff_json"])
+    return any(node.get("id") == session_node_id for node in diff.get("nodes", []))
+
+
 def append_event(ctx: RequestContext, body: AppendEventBody) -> dict[str, Any]:
     require(
         any((body.title, body.text_summary, body.input_text)),
@@ -168,6 +195,7 @@ def append_event(ctx: RequestContext, body: AppendEventBody) -> dict[str, Any]:
     for _ in range(_MAX_RACE_RETRIES):
         with ctx.state.db.read() as conn:
             session = _load_session(conn, ctx, body.session_id)
+            replay_with_session = _event_created_session(conn, ctx, body.session_id, event_id)
         if session is not None:
             _check_owner(session, body)
         expected = session["id"] if session is not None else None
@@ -180,7 +208,7 @@ def append_event(ctx: RequestContext, body: AppendEventBody) -> dict[str, Any]:
         try:
             _, applied = write_nodes(
                 ctx,
-                _event_write(body, event_id, session),
+                _event_write(body, event_id, session, include_session_node=replay_with_session),
                 auto_embed=body.auto_embed,
                 precheck=precheck,
             )
