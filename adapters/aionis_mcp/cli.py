@@ -37,7 +37,9 @@ def _run(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     """Add ``mcp`` to the ``aionis`` command's subparsers."""
-    parser = subparsers.add_parser("mcp", help="run the Aionis MCP server", description=_DESCRIPTION)
+    parser = subparsers.add_parser(
+        "mcp", help="run the Aionis MCP server", description=_DESCRIPTION
+    )
     add_arguments(parser)
     parser.set_defaults(func=_run)
 

@@ -53,9 +53,7 @@ def register_resources(server: MCPServer[Any], backend: Backend) -> None:
             resp = await backend.client.memory.resolve(uri=uri, include_meta=True)
         except AionisError as exc:
             raise _failure(exc) from exc
-        return json.dumps(
-            resp.model_dump(mode="json", exclude_none=True), indent=2, sort_keys=True
-        )
+        return json.dumps(resp.model_dump(mode="json", exclude_none=True), indent=2, sort_keys=True)
 
 
 def register_prompts(server: MCPServer[Any], backend: Backend) -> None:

@@ -129,7 +129,7 @@ def _explain(resp: ToolsSelectResponse) -> str:
     return " ".join(parts)
 
 
-def register_tools(server: MCPServer[Any], backend: Backend) -> None:  # noqa: C901
+def register_tools(server: MCPServer[Any], backend: Backend) -> None:
     """Add the six Aionis tools to ``server``."""
 
     @server.tool(title="Remember", annotations=_WRITE)
@@ -144,9 +144,7 @@ def register_tools(server: MCPServer[Any], backend: Backend) -> None:  # noqa: C
                 description="Append as an event of this session (created if absent).",
             ),
         ] = None,
-        kind: Annotated[
-            NodeKind, Field(description="Node type when not in a session.")
-        ] = "event",
+        kind: Annotated[NodeKind, Field(description="Node type when not in a session.")] = "event",
         key: Annotated[
             str | None,
             Field(
@@ -411,4 +409,3 @@ def register_tools(server: MCPServer[Any], backend: Backend) -> None:  # noqa: C
             request_id=resp.request_id,
         )
         return _ok(out)
-

@@ -64,8 +64,10 @@ async def test_remember_then_recall_with_citations(aionis_url: str) -> None:
             session, "remember", text="Deployed release 4.2 to staging", session_id="sess-1"
         )
         assert fact["uri"].startswith("aionis://")
-        assert fact["commit_id"] and fact["commit_uri"].endswith(fact["commit_id"])
-        assert event["session_id"] == "sess-1" and event["event_id"]
+        assert fact["commit_id"]
+        assert fact["commit_uri"].endswith(fact["commit_id"])
+        assert event["session_id"] == "sess-1"
+        assert event["event_id"]
 
         result = await session.call_tool("recall", {"query": "favourite tea genmaicha"})
         assert not result.is_error
@@ -144,9 +146,12 @@ async def test_bad_input_is_a_clear_tool_error(aionis_url: str) -> None:
         assert "candidates" in _text(empty)
         assert "at least 1 item" in _text(empty)
 
-        wrong = await session.call_tool("report_tool_outcome", {"decision_id": "x", "outcome": "ok"})
+        wrong = await session.call_tool(
+            "report_tool_outcome", {"decision_id": "x", "outcome": "ok"}
+        )
         assert wrong.is_error
-        assert "decision_id" in _text(wrong) and "outcome" in _text(wrong)
+        assert "decision_id" in _text(wrong)
+        assert "outcome" in _text(wrong)
 
         missing = await session.call_tool("recall", {})
         assert missing.is_error
