@@ -12,8 +12,9 @@ pytestmark = requires_capability("write")
 
 
 def _meta(wire: Wire, client_id: str) -> dict[str, Any]:
-    [node] = wire.find(client_id=client_id, include_meta=True)["nodes"]
-    return node
+    nodes: list[dict[str, Any]] = wire.find(client_id=client_id, include_meta=True)["nodes"]
+    assert len(nodes) == 1
+    return nodes[0]
 
 
 def test_recall_query_embedding_dimension(wire: Wire, dim: int) -> None:

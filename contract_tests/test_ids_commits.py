@@ -110,7 +110,7 @@ def test_commit_hash_recomputed_on_a_fresh_scope(wire: Wire, local_id: str) -> N
     edge_id = stable_uuid(f"{scope}:edge:hash me please:part_of:a:{b}")
     assert [n["id"] for n in written["nodes"]] == [a, b]
     assert written["edges"][0]["id"] == edge_id
-    nodes = [
+    nodes: list[dict[str, Any]] = [
         {
             "id": a,
             "client_id": "a",

@@ -18,7 +18,8 @@ NODE = {
 
 
 def _export(wire: Wire) -> dict[str, Any]:
-    return wire.ok("/v1/memory/packs/export", {})["pack"]
+    pack: dict[str, Any] = wire.ok("/v1/memory/packs/export", {})["pack"]
+    return pack
 
 
 async def test_identical_replay_changes_nothing(client: Api) -> None:

@@ -19,7 +19,10 @@ NOTE = {
 
 
 async def _write_private(client: Api) -> dict[str, Any]:
-    return await client("memory.write", input_text="user prefers pytest", nodes=[NOTE])
+    result: dict[str, Any] = await client(
+        "memory.write", input_text="user prefers pytest", nodes=[NOTE]
+    )
+    return result
 
 
 async def test_private_lane_trap_recall_text(client: Api, local_id: str) -> None:

@@ -201,7 +201,7 @@ def test_presets_and_explicit_knob_precedence(
 
 def test_seed_eligibility(wire: Wire, dim: int) -> None:
     v = basis(dim, (0, 1.0))
-    nodes = [
+    nodes: list[dict[str, Any]] = [
         {"client_id": "hot", "type": "event", "embedding": v},
         {"client_id": "warm", "type": "event", "tier": "warm", "embedding": v},
         {"client_id": "cold", "type": "event", "tier": "cold", "embedding": v},

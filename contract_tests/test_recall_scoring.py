@@ -10,7 +10,12 @@ from contract_tests._support import Api, Wire, basis, node_id, requires_capabili
 
 pytestmark = requires_capability("recall")
 
-APPROX = {"rel": 1e-6, "abs": 1e-9}
+
+def close(value: float) -> Any:
+    """pytest.approx with the tolerance used for the spec's numbers."""
+    return pytest.approx(value, rel=1e-6, abs=1e-9)
+
+
 TYPE_WEIGHT = {"related_to": 0.6, "part_of": 0.9, "derived_from": 1.0}
 
 
@@ -18,7 +23,9 @@ def _entity(cid: str, vec: list[float], **extra: Any) -> dict[str, Any]:
     return {"client_id": cid, "type": "entity", "title": cid, "embedding": vec, **extra}
 
 
-def _edge(src: str, dst: str, etype: str = "related_to", w: float = 0.9, c: float = 0.9) -> dict:
+def _edge(
+    src: str, dst: str, etype: str = "related_to", w: float = 0.9, c: float = 0.9
+) -> dict[str, Any]:
     return {
         "type": etype,
         "src": {"client_id": src},
@@ -43,12 +50,12 @@ async def test_spec_scoring_example(client: Api, dim: int) -> None:
     a, b = node_id("a", client.scope), node_id("b", client.scope)
     body = await client("memory.recall", query_embedding=basis(dim, (0, 1.0)), limit=1)
     assert [s["id"] for s in body["seeds"]] == [a]
-    assert body["seeds"][0]["similarity"] == pytest.approx(1.0, **APPROX)
+    assert body["seeds"][0]["similarity"] == close(1.0)
     ranked = _ranked(body)
-    assert ranked[a]["activation"] == pytest.approx(0.875, **APPROX)
-    assert ranked[a]["score"] == pytest.approx(0.7625, **APPROX)
-    assert ranked[b]["activation"] == pytest.approx(0.212625, **APPROX)
-    assert ranked[b]["score"] == pytest.approx(0.7 * 0.212625 + 0.15, **APPROX)
+    assert ranked[a]["activation"] == close(0.875)
+    assert ranked[a]["score"] == close(0.7625)
+    assert ranked[b]["activation"] == close(0.212625)
+    assert ranked[b]["score"] == close(0.7 * 0.212625 + 0.15)
     assert [r["id"] for r in body["ranked"]] == [a, b]
 
 
@@ -61,9 +68,7 @@ def test_edge_type_weights(wire: Wire, dim: int, etype: str) -> None:
     )
     body = wire.ok("/v1/memory/recall", {"query_embedding": basis(dim, (0, 1.0)), "limit": 1})
     expected = 0.875 * TYPE_WEIGHT[etype] * 0.8 * 0.5 * 0.5
-    assert _ranked(body)[node_id("b", wire.scope)]["activation"] == pytest.approx(
-        expected, **APPROX
-    )
+    assert _ranked(body)[node_id("b", wire.scope)]["activation"] == close(expected)
 
 
 def test_similarity_and_salience_enter_activation(wire: Wire, dim: int) -> None:
@@ -78,12 +83,12 @@ def test_similarity_and_salience_enter_activation(wire: Wire, dim: int) -> None:
     ranked = _ranked(body)
     s, hi = node_id("s", wire.scope), node_id("hi", wire.scope)
     seeds = {x["id"]: x for x in body["seeds"]}
-    assert seeds[s]["similarity"] == pytest.approx(0.6, **APPROX)
-    assert ranked[s]["activation"] == pytest.approx(0.575, **APPROX)
-    assert ranked[s]["score"] == pytest.approx(0.7 * 0.575 + 0.15, **APPROX)
+    assert seeds[s]["similarity"] == close(0.6)
+    assert ranked[s]["activation"] == close(0.575)
+    assert ranked[s]["score"] == close(0.7 * 0.575 + 0.15)
     assert seeds[hi]["similarity"] == pytest.approx(0.0, abs=1e-9)
-    assert ranked[hi]["activation"] == pytest.approx(0.25, **APPROX)
-    assert ranked[hi]["score"] == pytest.approx(0.7 * 0.25 + 0.15 * 0.2 + 0.15, **APPROX)
+    assert ranked[hi]["activation"] == close(0.25)
+    assert ranked[hi]["score"] == close(0.7 * 0.25 + 0.15 * 0.2 + 0.15)
 
 
 def test_two_hops_spread_synchronously_and_undirected(wire: Wire, dim: int) -> None:
@@ -101,7 +106,7 @@ def test_two_hops_spread_synchronously_and_undirected(wire: Wire, dim: int) -> N
     one = wire.ok("/v1/memory/recall", {"query_embedding": q, "limit": 1, "neighborhood_hops": 1})
     assert c not in _ranked(one)
     two = wire.ok("/v1/memory/recall", {"query_embedding": q, "limit": 1, "neighborhood_hops": 2})
-    assert _ranked(two)[c]["activation"] == pytest.approx(0.212625 * 0.243, **APPROX)
+    assert _ranked(two)[c]["activation"] == close(0.212625 * 0.243)
     assert _ranked(two)[node_id("a", wire.scope)]["activation"] == pytest.approx(0.875)
 
 

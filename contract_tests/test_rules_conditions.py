@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -180,6 +181,7 @@ def test_states_draft_shadow_disabled(wire: Wire) -> None:
 
 def test_evaluate_limit_most_recent_first(wire: Wire) -> None:
     first = make_rule(wire, {})
+    time.sleep(0.005)  # distinct updated_at
     second = make_rule(wire, {})
     body = wire.ok(EV, {"context": {}, "limit": 1})
     assert body["considered"] == 1

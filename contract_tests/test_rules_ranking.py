@@ -246,9 +246,10 @@ async def test_feedback_response_and_counters(client: Api) -> None:
 
 
 def test_feedback_commit_hash_chains_on_latest(wire: Wire) -> None:
-    rid = make_rule(wire, {})
-    before = wire.ok("/v1/memory/packs/export", {})["pack"]["commits"]
-    latest = max(before, key=lambda c: (c["created_at"], c["id"]))
+    rid = make_rule(wire, {}, state="draft")
+    latest = wire.ok(
+        "/v1/memory/rules/state", {"rule_node_id": rid, "state": "active", "input_text": "on"}
+    )
     body = wire.ok(FB, {"rule_node_id": rid, "outcome": "positive", "input_text": "good"})
     diff = {
         "feedback": [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -213,6 +214,7 @@ def test_persisted_decision_fields(wire: Wire, local_id: str) -> None:
 
 def test_decision_lookup_precedence(wire: Wire) -> None:
     first = _select(wire, ["a"], run_id="r")["decision"]
+    time.sleep(0.005)  # distinct created_at
     second = _select(wire, ["b"], run_id="r")["decision"]
     by_run = wire.ok(DEC, {"run_id": "r"})
     assert by_run["lookup_mode"] == "run_id_latest"
@@ -240,6 +242,7 @@ def test_decision_errors(wire: Wire) -> None:
 
 def test_run_lifecycle_before_feedback(wire: Wire) -> None:
     _select(wire, ["a"], run_id="run")
+    time.sleep(0.005)  # distinct created_at
     _select(wire, ["b"], run_id="run")
     body = wire.ok(RUN, {"run_id": "run"})
     require_keys(body, "tenant_id", "scope", "run_id", "lifecycle", "decisions", "feedback")
