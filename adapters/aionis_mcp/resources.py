@@ -12,7 +12,7 @@ from aionis_sdk import AionisError
 
 from .backend import Backend
 from .errors import error_payload
-from .tools import recall_output, render_recall
+from .render import recall_output, render_recall
 
 __all__ = ["register_prompts", "register_resources"]
 

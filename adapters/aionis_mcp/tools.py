@@ -8,35 +8,31 @@ output model. SDK errors become ``isError`` results (see :mod:`aionis_mcp.errors
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal
 
 import pydantic
 from mcp.server.mcpserver import MCPServer
-from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import Field
 
 from aionis_sdk import AionisError
-from aionis_sdk.types.recall import RecallTextResponse
-from aionis_sdk.types.tools import ToolsSelectResponse
 
 from .backend import Backend
 from .errors import error_result, tool_error_result
 from .models import (
-    Citation,
     DeniedTool,
     FindOutput,
     FoundNode,
     OutcomeOutput,
     RecallOutput,
-    RecallSeed,
     RememberOutput,
     RuleHit,
     RulesOutput,
     SelectOutput,
 )
+from .render import explain_selection, input_error, ok_result, recall_output, render_recall
 
-__all__ = ["recall_output", "register_tools", "render_recall"]
+__all__ = ["register_tools"]
 
 NodeKind = Literal["event", "entity", "topic", "concept", "evidence", "procedure", "self_model"]
 Lane = Literal["private", "shared"]
@@ -50,83 +46,6 @@ Context = Annotated[
 _READ = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 _WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=False)
 _SDK_ERRORS = (AionisError, pydantic.ValidationError)
-
-
-def _ok(output: pydantic.BaseModel, text: str | None = None) -> CallToolResult:
-    data = output.model_dump(mode="json")
-    body = text if text is not None else json.dumps(data, indent=2, sort_keys=True)
-    return CallToolResult(content=[TextContent(type="text", text=body)], structured_content=data)
-
-
-def recall_output(query: str, resp: RecallTextResponse) -> RecallOutput:
-    """The ``recall`` tool's output for a recall_text response."""
-    titles = {item.node_id: item.title for item in resp.context.items if item.node_id}
-    return RecallOutput(
-        query=query,
-        context_text=resp.context.text,
-        citations=[
-            Citation(
-                node_id=c.node_id,
-                uri=c.uri,
-                commit_id=c.commit_id,
-                commit_uri=c.commit_uri,
-                title=titles.get(c.node_id),
-            )
-            for c in resp.context.citations
-        ],
-        seeds=[
-            RecallSeed(
-                id=s.id,
-                uri=s.uri,
-                type=s.type,
-                title=s.title,
-                text_summary=s.text_summary,
-                similarity=s.similarity,
-            )
-            for s in resp.seeds
-        ],
-        request_id=resp.request_id,
-    )
-
-
-def render_recall(out: RecallOutput) -> str:
-    """Recall output as text for a model: the context, then one line per citation."""
-    if not out.seeds and not out.citations:
-        return f"No memory matched {out.query!r}."
-    lines = [out.context_text.strip() or "(empty context)", "", "Citations:"]
-    for c in out.citations:
-        label = f"{c.title}: " if c.title else ""
-        lines.append(f"- {label}{c.uri or c.node_id} (commit {c.commit_id})")
-    return "\n".join(lines)
-
-
-def _input_error(message: str) -> dict[str, Any]:
-    return {
-        "code": "invalid_input",
-        "status": None,
-        "request_id": None,
-        "message": message + "; pass selected_tool",
-        "type": "ValueError",
-        "retryable": False,
-    }
-
-
-def _explain(resp: ToolsSelectResponse) -> str:
-    sel = resp.selection
-    parts = [f"Selected {sel.selected!r}." if sel.selected else "No tool selected."]
-    if sel.denied:
-        parts.append(
-            "Denied: " + ", ".join(f"{d.name} ({d.reason.replace('_', ' ')})" for d in sel.denied)
-        )
-    if sel.preferred:
-        parts.append("Preferred by rules: " + ", ".join(sel.preferred) + ".")
-    parts.append(f"{resp.rules.matched} rule(s) matched of {resp.rules.considered} considered.")
-    if sel.fallback.applied:
-        parts.append(f"Fallback: {sel.fallback.reason} ({sel.fallback.effective_mode}).")
-    notes = (resp.rules.applied.tool_explain or {}).get("notes")
-    if isinstance(notes, list) and notes:
-        parts.append("Notes: " + "; ".join(str(n) for n in notes[:5]))
-    return " ".join(parts)
 
 
 def register_tools(server: MCPServer[Any], backend: Backend) -> None:
@@ -202,7 +121,7 @@ def register_tools(server: MCPServer[Any], backend: Backend) -> None:
                 )
         except _SDK_ERRORS as exc:
             return error_result(exc)
-        return _ok(out)
+        return ok_result(out)
 
     @server.tool(title="Recall", annotations=_READ)
     async def recall(
@@ -230,7 +149,7 @@ def register_tools(server: MCPServer[Any], backend: Backend) -> None:
         except _SDK_ERRORS as exc:
             return error_result(exc)
         out = recall_output(query, resp)
-        return _ok(out, render_recall(out))
+        return ok_result(out, render_recall(out))
 
     @server.tool(title="Find memory", annotations=_READ)
     async def find(
@@ -285,7 +204,7 @@ def register_tools(server: MCPServer[Any], backend: Backend) -> None:
             has_more=resp.page.has_more,
             request_id=resp.request_id,
         )
-        return _ok(out)
+        return ok_result(out)
 
     @server.tool(title="Evaluate rules", annotations=_READ)
     async def evaluate_rules(
@@ -323,7 +242,7 @@ def register_tools(server: MCPServer[Any], backend: Backend) -> None:
             conflicts=[c.model_dump(mode="json") for c in resp.applied.conflicts],
             request_id=resp.request_id,
         )
-        return _ok(out)
+        return ok_result(out)
 
     @server.tool(title="Select a tool", annotations=_WRITE)
     async def select_tool(
@@ -358,10 +277,10 @@ def register_tools(server: MCPServer[Any], backend: Backend) -> None:
             decision_uri=resp.decision.decision_uri,
             run_id=resp.decision.run_id,
             matched_rules=resp.rules.matched,
-            explanation=_explain(resp),
+            explanation=explain_selection(resp),
             request_id=resp.request_id,
         )
-        return _ok(out)
+        return ok_result(out)
 
     @server.tool(title="Report a tool outcome", annotations=_WRITE)
     async def report_tool_outcome(
@@ -384,7 +303,7 @@ def register_tools(server: MCPServer[Any], backend: Backend) -> None:
             decision = (await client.tools.decision(decision_id=decision_id)).decision
             tool = selected_tool or decision.selected_tool
             if not tool:
-                return tool_error_result(_input_error(f"decision {decision_id} selected no tool"))
+                return tool_error_result(input_error(f"decision {decision_id} selected no tool"))
             resp = await client.tools.feedback(
                 decision_id=decision_id,
                 run_id=decision.run_id,
@@ -408,4 +327,4 @@ def register_tools(server: MCPServer[Any], backend: Backend) -> None:
             commit_uri=resp.commit_uri,
             request_id=resp.request_id,
         )
-        return _ok(out)
+        return ok_result(out)
