@@ -225,3 +225,36 @@ def test_overlong_request_id_is_echoed_or_replaced(raw: httpx.Client) -> None:
     resp = raw.post("/v1/memory/find", json={}, headers={"x-request-id": long_id})
     got = resp.headers.get("x-request-id", "")
     assert got == long_id or UUID4_RE.match(got), got
+
+
+def _deep(levels: int) -> dict[str, object]:
+    value: dict[str, object] = {"leaf": True}
+    for _ in range(levels):
+        value = {"d": value}
+    return value
+
+
+ODD_BODIES: list[dict[str, object]] = [
+    {"scope": 123},
+    {"tenant_id": ["x"]},
+    {"limit": "ten", "offset": {"a": 1}},
+    {
+        "context": _deep(300),
+        "query_text": "q",
+        "candidates": ["a"],
+        "session_id": "s",
+        "input_text": "x",
+    },
+    {"nodes": "x", "edges": 5, "uri": 7, "rule_node_id": None, "pack": [], "run_id": 1},
+    {"query_text": "\u0000\ud7ff\ufffe", "input_text": "\u202e\u0000", "session_id": "../../etc"},
+]
+
+
+@pytest.mark.parametrize("path", CORE_POST)
+def test_odd_input_never_gives_5xx(raw: httpx.Client, scope: str, path: str) -> None:
+    for body in ODD_BODIES:
+        resp = raw.post(path, json={"scope": scope, **body})
+        assert resp.status_code < 500, (path, body, resp.status_code, resp.text[:300])
+        if resp.status_code >= 400:
+            assert resp.json()["details"]["contract"] == "error_v1"
+    assert raw.get("/health").json()["ok"] is True

@@ -303,3 +303,10 @@ async def test_sdk_find_all_pages_through_everything(client: Api) -> None:
     )
     nodes = await client.collect("memory.find_all", limit=3)
     assert sorted(n["client_id"] for n in nodes) == [f"m{i}" for i in range(7)]
+
+
+def test_offset_past_the_end(wire: Wire) -> None:
+    wire.write([{"client_id": "only", "type": "event"}], memory_lane="shared")
+    body = wire.find(offset=5)
+    assert body["nodes"] == []
+    assert body["page"] == {"limit": 20, "offset": 5, "returned": 0, "has_more": False}

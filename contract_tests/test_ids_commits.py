@@ -255,3 +255,91 @@ async def test_sdk_write_ids_are_deterministic(client: Api) -> None:
         nodes=[{"client_id": "n1", "type": "concept", "title": "c"}],
     )
     assert again["commit_id"] == written["commit_id"]
+
+
+def test_content_hash_uses_canonical_numbers_and_utf16_key_order(wire: Wire) -> None:
+    """§5.5: 1.0 is written as 1, keys sort by UTF-16 code units (astral before U+FF01)."""
+    node = {
+        "type": "event",
+        "title": "canon",
+        "slots": {"\uff01": 1, "\U0001f600": 2, "z": 1.0, "e": 0.1, "big": 1e21, "neg": -0.0},
+    }
+    written = wire.write([node], memory_lane="shared")
+    assert canon(node["slots"]).startswith('{"big":1e+21,"e":0.1,"neg":0,"z":1,"\U0001f600":2')
+    expected = stable_uuid(f"{wire.scope}:node:" + sha256hex(canon(node)))
+    assert written["nodes"][0]["id"] == expected
+
+
+@pytest.mark.auth_off
+def test_long_input_text_is_truncated_before_hashing(wire: Wire, local_id: str) -> None:
+    text = "x" * 9000
+    written = wire.write([], input_text=text)
+    truncated = "x" * 7999 + "…"
+    assert written["commit_hash"] == write_hash(wire.scope, truncated, [], [], actor=local_id)
+
+
+@pytest.mark.auth_off
+def test_id_only_nodes_and_sha_input_in_the_diff(wire: Wire, local_id: str) -> None:
+    a = "8a8a8a8a-0000-4000-8000-" + sha256hex(wire.scope)[:12]
+    sha = sha256hex("external input")
+    written = wire.ok(
+        "/v1/memory/write",
+        {
+            "input_sha256": sha,
+            "nodes": [{"id": a, "type": "evidence"}, {"client_id": "c", "type": "event"}],
+            "edges": [{"type": "derived_from", "src": {"id": a}, "dst": {"client_id": "c"}}],
+        },
+    )
+    c = node_id("c", wire.scope)
+    edge_id = stable_uuid(f"{wire.scope}:edge:{sha}:derived_from:{a}:c")
+    assert written["edges"][0]["id"] == edge_id
+    owner = {
+        "memory_lane": "private",
+        "producer_agent_id": local_id,
+        "owner_agent_id": local_id,
+        "owner_team_id": None,
+    }
+    nodes: list[dict[str, Any]] = [
+        {"id": a, "type": "evidence", **owner},
+        {"id": c, "client_id": "c", "type": "event", **owner},
+    ]
+    diff = {
+        "redaction": {},
+        "nodes": nodes,
+        "edges": [{"id": edge_id, "type": "derived_from", "src_id": a, "dst_id": c}],
+    }
+    expected = sha256hex(
+        canon(
+            {
+                "parentHash": "",
+                "inputSha": sha,
+                "diffSha": sha256hex(canon(diff)),
+                "scope": wire.scope,
+                "actor": local_id,
+                "model_version": None,
+                "prompt_version": None,
+            }
+        )
+    )
+    assert written["commit_hash"] == expected
+
+
+@pytest.mark.auth_off
+def test_model_and_prompt_versions_enter_the_hash(wire: Wire) -> None:
+    written = wire.write(
+        [], input_text="versions", actor="bot", model_version="m1", prompt_version="p2"
+    )
+    expected = sha256hex(
+        canon(
+            {
+                "parentHash": "",
+                "inputSha": sha256hex("versions"),
+                "diffSha": sha256hex(canon({"redaction": {}, "nodes": [], "edges": []})),
+                "scope": wire.scope,
+                "actor": "bot",
+                "model_version": "m1",
+                "prompt_version": "p2",
+            }
+        )
+    )
+    assert written["commit_hash"] == expected

@@ -72,6 +72,13 @@ CTX: dict[str, Any] = {
         ({"text": {"$regex": "h" * 257}}, False),
         ({"n": {"$regex": "5"}}, False),
         ({"n": {"$foo": 5}}, False),
+        ({"nested": {"$in": [1, {"x": {"y": 1}}]}}, True),
+        ({"nested": {"$nin": [{"x": {"y": 2}}]}}, True),
+        ({"list": {"$contains": {"k": 2}}}, True),
+        ({"list": {"$contains": {"k": 3}}}, False),
+        ({"n": {"$gt": "4"}}, True),
+        ({"missing": {"$eq": None}}, False),
+        ({"nil": {"$eq": None}}, True),
         ({"$and": [{"env": "prod"}, {"n": 5}]}, True),
         ({"$and": [{"env": "prod"}, {"n": 6}]}, False),
         ({"$or": [{"env": "x"}, {"n": 5}]}, True),
@@ -199,6 +206,8 @@ def test_evaluate_limit_most_recent_first(wire: Wire) -> None:
         ({"then": {"unknown": 1}}, "invalid_rule_then_json"),
         ({"then": {"output": {"format": "yaml"}}}, "invalid_rule_then_json"),
         ({"then": {"tool": {"prefer": ["a"], "boost": ["b"]}}}, "invalid_rule_then_json"),
+        ({"then": {"tool": {"deny": [f"t{i}" for i in range(101)]}}}, "invalid_rule_then_json"),
+        ({"then": {"output": {"strict": "yes"}}}, "invalid_rule_then_json"),
     ],
 )
 @pytest.mark.parametrize("state", ["active", "shadow"])

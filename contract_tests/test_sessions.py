@@ -328,3 +328,20 @@ def test_event_list_flags(wire: Wire) -> None:
     assert rich["slots"]["k"] == "v"
     assert rich["memory_lane"] == "shared"
     require_keys(rich, "created_at", "commit_id", "embedding_status")
+
+
+def test_event_edge_weight_and_confidence(wire: Wire) -> None:
+    wire.ok(
+        E,
+        {
+            "session_id": "s",
+            "event_id": "e",
+            "input_text": "x",
+            "memory_lane": "shared",
+            "edge_weight": 0.3,
+            "edge_confidence": 0.6,
+        },
+    )
+    [event] = wire.get_ok(_events_path("s"))["events"]
+    assert event["edge_weight"] == 0.3
+    assert event["edge_confidence"] == 0.6
