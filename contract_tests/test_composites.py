@@ -222,3 +222,12 @@ def test_summary_agrees_with_rules_and_budgets(wire: Wire) -> None:
     assert cost["context_char_budget"] == 4000
     assert cost["within_token_budget"] is (cost["context_est_tokens"] <= 1000)
     assert isinstance(cost["within_char_budget"], bool)
+
+
+@requires_capability("planning_context")
+def test_planning_leaves_shadow_out_by_default(wire: Wire) -> None:
+    shadow = make_rule(wire, {}, state="shadow")
+    body = wire.ok(PC, {"query_text": "q", "context": {}})
+    assert body["rules"]["shadow"] == []
+    shown = wire.ok(PC, {"query_text": "q", "context": {}, "include_shadow": True})
+    assert [m["rule_node_id"] for m in shown["rules"]["shadow"]] == [shadow]

@@ -362,3 +362,36 @@ async def test_sdk_verify_and_import(client: Api) -> None:
     imported = await client("packs.import_pack", pack=exported["pack"])
     assert imported["imported"] is True
     assert imported["nodes"] == 1
+
+
+def test_import_maps_edges_by_node_ids_and_can_embed(wire: Wire) -> None:
+    n1, n2 = "9e9e9e9e-0000-4000-8000-000000000001", "9e9e9e9e-0000-4000-8000-000000000002"
+    pack = {
+        "version": "aionis_pack_v1",
+        "tenant_id": "default",
+        "scope": wire.scope,
+        "nodes": [
+            {"id": n1, "type": "concept", "title": "imported alpha", "memory_lane": "shared"},
+            {"id": n2, "type": "concept", "title": "imported beta", "memory_lane": "shared"},
+        ],
+        "edges": [
+            {
+                "id": "9e9e9e9e-0000-4000-8000-000000000003",
+                "type": "part_of",
+                "src_id": n1,
+                "dst_id": n2,
+            }
+        ],
+        "commits": [],
+        "decisions": [],
+        "extra_key": {"kept": True},
+    }
+    body = wire.ok(I, {"pack": pack, "auto_embed": True})
+    assert body["nodes"] == 2
+    assert body["edges"] == 1
+    exported = wire.ok(X, {})["pack"]
+    [edge] = exported["edges"]
+    ids = {n["title"]: n["id"] for n in exported["nodes"]}
+    assert (edge["src_id"], edge["dst_id"]) == (ids["imported alpha"], ids["imported beta"])
+    seeds = wire.ok("/v1/memory/recall_text", {"query_text": "imported alpha"})["seeds"]
+    assert {s["id"] for s in seeds} == set(ids.values()), "auto_embed=true makes them seeds"

@@ -110,20 +110,23 @@ def test_two_hops_spread_synchronously_and_undirected(wire: Wire, dim: int) -> N
     assert _ranked(two)[node_id("a", wire.scope)]["activation"] == pytest.approx(0.875)
 
 
-def test_weak_edges_are_filtered_by_min_edge_weight(wire: Wire, dim: int) -> None:
+@pytest.mark.parametrize(
+    ("w", "c", "knob"), [(0.1, 0.9, "min_edge_weight"), (0.9, 0.1, "min_edge_confidence")]
+)
+def test_weak_edges_are_filtered_by_min_edge_knobs(
+    wire: Wire, dim: int, w: float, c: float, knob: str
+) -> None:
     wire.write(
         [_entity("a", basis(dim, (0, 1.0))), _entity("b", basis(dim, (1, 1.0)))],
         memory_lane="shared",
-        edges=[_edge("a", "b", w=0.1, c=0.9)],
+        edges=[_edge("a", "b", w=w, c=c)],
     )
     q = basis(dim, (0, 1.0))
     b = node_id("b", wire.scope)
     default = wire.ok("/v1/memory/recall", {"query_embedding": q, "limit": 1})
     assert b not in _ranked(default)
     assert default["subgraph"]["edges"] == []
-    loose = wire.ok(
-        "/v1/memory/recall", {"query_embedding": q, "limit": 1, "min_edge_weight": 0.05}
-    )
+    loose = wire.ok("/v1/memory/recall", {"query_embedding": q, "limit": 1, knob: 0.05})
     assert _ranked(loose)[b]["activation"] == pytest.approx(0.875 * 0.6 * 0.1 * 0.9 * 0.5)
 
 

@@ -245,3 +245,11 @@ def test_private_rules_are_attributed_through_context_agent(wire: Wire, local_id
     )
     body = _fb(wire, candidates=["a", "b"], selected_tool="b")
     assert body["rule_node_ids"] == [rid]
+
+
+def test_shadow_rules_are_attributed_only_with_include_shadow(wire: Wire) -> None:
+    shadow = make_rule(wire, {"then": {"tool": {"prefer": ["b"]}}}, state="shadow")
+    plain = _fb(wire)
+    assert plain["rule_node_ids"] == []
+    with_shadow = _fb(wire, include_shadow=True)
+    assert with_shadow["rule_node_ids"] == [shadow]
