@@ -3,7 +3,9 @@
 ``index_tools`` writes one ``concept`` node per tool in a single ``/write``. The node's
 ``client_id`` is ``aionis_langgraph:tool:<name>:<sha256(name, description)[:16]>``, so the
 write is idempotent (re-indexing the same tools changes nothing) and an edited description
-becomes a new node instead of being silently ignored (nodes are immutable, spec §5.8).
+becomes a new node instead of being silently ignored (nodes are immutable, spec §5.8). The
+node's title is ``"<name>: <description>"`` because a concept is embedded from its title
+(spec §6).
 
 Lane: **shared** by default. Tool descriptions are not secrets, and a shared node is visible to
 every reader of the scope, with or without a configured ``agent_id`` (spec §4.5), so one index
@@ -51,7 +53,7 @@ def index_plan(tools: Sequence[BaseTool], lane: Lane) -> Plan[dict[str, str]]:
         {
             "client_id": tool_client_id(t),
             "type": "concept",
-            "title": t.name,
+            "title": _describe(t),  # a concept embeds its title (spec §6)
             "text_summary": _describe(t),
             "memory_lane": lane,
             "slots": {"kind": TOOL_NODE_KIND, "tool_name": t.name},
@@ -82,9 +84,12 @@ async def aindex_tools(
 
 
 def narrow_plan(
-    node_to_tool: Mapping[str, str], query: str, k: int
+    node_to_tool: Mapping[str, str], query: str, k: int, min_similarity: float = 0.0
 ) -> Plan[tuple[list[str], dict[str, Any]]]:
     """Recall the tool nodes against ``query``; the top-``k`` tool names by similarity.
+
+    Only tools whose similarity exceeds ``min_similarity`` count (a provider-dependent noise
+    floor: hashing embeddings give unrelated texts about ±0.05).
 
     Returns ``(names, report)``. When the recall finds none of the tools (an empty index, or a
     query sharing nothing with any description), ``names`` is empty and the caller keeps
@@ -97,5 +102,5 @@ def narrow_plan(
         name = node_to_tool.get(seed.id)
         if name is not None and name not in scores:
             scores[name] = float(seed.similarity or 0.0)
-    ranked = [n for n, s in sorted(scores.items(), key=lambda kv: -kv[1]) if s > 0][:k]
+    ranked = [n for n, s in sorted(scores.items(), key=lambda kv: -kv[1]) if s > min_similarity][:k]
     return ranked, {"query": query, "k": k, "scores": {n: round(scores[n], 4) for n in ranked}}

@@ -113,6 +113,7 @@ class _Selector:
         query_fn: Callable[[Any], str],
         run_id_fn: RunIdFn,
         index_lane: Lane,
+        min_similarity: float,
         rules_limit: int | None,
     ) -> None:
         names = [t.name for t in tools]
@@ -128,6 +129,7 @@ class _Selector:
         self.query_fn = query_fn
         self.run_id_fn = run_id_fn
         self.index_lane = index_lane
+        self.min_similarity = min_similarity
         self.rules_limit = rules_limit
         self.node_to_tool: dict[str, str] | None = None
 
@@ -137,7 +139,9 @@ class _Selector:
         if self.k and query.strip():
             if self.node_to_tool is None:
                 self.node_to_tool = yield from index_plan(self.tools, self.index_lane)
-            ranked, narrowing = yield from narrow_plan(self.node_to_tool, query, self.k)
+            ranked, narrowing = yield from narrow_plan(
+                self.node_to_tool, query, self.k, self.min_similarity
+            )
             narrowing["from"] = len(candidates)
             narrowing["applied"] = bool(ranked)
             candidates = ranked or candidates
@@ -219,6 +223,7 @@ def create_tool_selector(
     query_fn: Callable[[Any], str] | None = None,
     run_id_fn: RunIdFn | None = None,
     index_lane: Lane = "shared",
+    narrow_min_similarity: float = 0.0,
     rules_limit: int | None = None,
     name: str = "select_tools",
 ) -> RunnableLambda[Any, dict[str, Any]]:
@@ -228,7 +233,10 @@ def create_tool_selector(
     only a sync client, async graphs run the node in a worker thread; with only an async
     client, sync invocation raises ``TypeError``.
 
-    ``narrow_by_meaning``: ``False`` (send every tool), ``True`` (top 8 by meaning) or an int k.
+    ``narrow_by_meaning``: ``False`` (send every tool), ``True`` (top 8 by meaning) or an int k;
+    tools at or under ``narrow_min_similarity`` are dropped, and when none remains every tool is
+    sent (narrowing never turns into a deny). The index (``index_lane``, default shared) is
+    written lazily on the first narrowing call.
     ``strict``: sent to ``tools/select``. With ``strict=True`` and nothing allowed the node
     raises :class:`NoToolsAllowedError`, or with ``on_no_tools="empty"`` writes
     ``allowed_tools=[]`` (the guard then blocks every call). ``strict=False`` uses the
@@ -250,6 +258,7 @@ def create_tool_selector(
         query_fn=query_fn or task_text,
         run_id_fn=run_id_fn or default_run_id,
         index_lane=index_lane,
+        min_similarity=narrow_min_similarity,
         rules_limit=rules_limit,
     )
 
