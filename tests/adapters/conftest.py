@@ -1,18 +1,11 @@
-"""Fixtures for the adapter tests: a real reference server, an MCP client over stdio."""
+"""Fixtures for the adapter tests: a real reference server."""
 
 from __future__ import annotations
 
-import sys
-import tempfile
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 from aionis_server.testing import serve_in_thread
-from mcp import ClientSession, StdioServerParameters, stdio_client
-
-from aionis_sdk import AionisClient
 
 
 @pytest.fixture(scope="session")
@@ -20,34 +13,3 @@ def aionis_url() -> Iterator[str]:
     """A reference server on a free loopback port (auth off, in-memory SQLite)."""
     with serve_in_thread(":memory:") as base_url:
         yield base_url
-
-
-@asynccontextmanager
-async def open_stdio_session(env: dict[str, str]) -> AsyncIterator[ClientSession]:
-    """``python -m aionis_mcp`` spawned by the official MCP client, initialised."""
-    params = StdioServerParameters(command=sys.executable, args=["-m", "aionis_mcp"], env=env)
-    with tempfile.TemporaryFile("w+") as errlog:
-        async with (
-            stdio_client(params, errlog=errlog) as (read, write),
-            ClientSession(read, write) as session,
-        ):
-            await session.initialize()
-            yield session
-
-
-def write_tool_rule(
-    base_url: str, scope: str, then: dict[str, Any], when: dict[str, Any] | None = None
-) -> str:
-    """Write a shared rule node and activate it; returns its node id."""
-    with AionisClient(base_url=base_url, scope=scope) as client:
-        slots: dict[str, Any] = {"then": then}
-        if when is not None:
-            slots["if"] = when
-        written = client.memory.write(
-            input_text=f"rule {then}",
-            memory_lane="shared",
-            nodes=[{"type": "rule", "text_summary": f"tool policy {then}", "slots": slots}],
-        )
-        rule_id = written.nodes[0].id
-        client.rules.set_state(rule_node_id=rule_id, state="active", input_text="activate")
-        return rule_id

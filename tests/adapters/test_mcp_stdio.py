@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import open_stdio_session, write_tool_rule
-from mcp import ClientSession
+import pytest
+from adapters_support import open_stdio_session, write_tool_rule
+from mcp import ClientSession, MCPError
 from mcp.types import CallToolResult, TextContent
 
 from aionis_sdk import AionisClient
@@ -170,3 +171,11 @@ async def test_unreachable_server_gives_the_sdk_error_code(aionis_url: str) -> N
         assert error["type"] == "APIConnectionError"
         assert error["request_id"]
         assert _text(result).startswith("Aionis error connection_error (no response")
+
+
+async def test_unknown_memory_uri_is_a_protocol_error_with_the_code(aionis_url: str) -> None:
+    missing = "aionis://default/mcp-res/event/00000000-0000-4000-8000-000000000000"
+    async with open_stdio_session(_env(aionis_url, "mcp-res")) as session:
+        with pytest.raises(MCPError) as caught:
+            await session.read_resource(missing)
+    assert "Aionis error node_not_found_in_scope_or_visibility (status 404" in str(caught.value)
