@@ -5,10 +5,6 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from langchain_core.messages import AIMessage, HumanMessage
-from langchain_core.runnables import RunnableConfig
-from test_tool_selection_support import ScriptedChatModel, build_graph, call, make_tools
-
 from aionis_langgraph.tool_selection import (
     NoToolsAllowedError,
     Rule,
@@ -19,6 +15,10 @@ from aionis_langgraph.tool_selection import (
     create_tool_feedback_node,
     create_tool_selector,
 )
+from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.runnables import RunnableConfig
+from test_tool_selection_support import ScriptedChatModel, build_graph, call, make_tools
+
 from aionis_sdk import AsyncAionisClient
 
 CONFIG: RunnableConfig = {"configurable": {"thread_id": "t-async"}}
@@ -48,8 +48,10 @@ async def test_async_graph_denies_prefers_narrows_and_reports(
         CONFIG,
     )
     assert out["selected_tool"] == "grep"
-    assert "rm" in out["tool_decision"]["candidates"] and "rm" not in out["allowed_tools"]
-    assert runs["rm"] == 0 and runs["grep"] == 1
+    assert "rm" in out["tool_decision"]["candidates"]
+    assert "rm" not in out["allowed_tools"]
+    assert runs["rm"] == 0
+    assert runs["grep"] == 1
     [report] = out["tool_feedback"]
     assert (report["tool"], report["outcome"]) == ("grep", "negative")
     assert report["decision_link_mode"] == "provided"

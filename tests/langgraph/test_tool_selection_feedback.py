@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
-from test_tool_selection_support import ScriptedChatModel, build_graph, call, make_tools
-
 from aionis_langgraph.tool_selection import (
     Rule,
     create_tool_feedback_node,
@@ -14,6 +11,9 @@ from aionis_langgraph.tool_selection import (
     promote,
     write_rule,
 )
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from test_tool_selection_support import ScriptedChatModel, build_graph, call, make_tools
+
 from aionis_sdk import AionisClient
 
 SEARCH = "search the repo for TODO markers"
@@ -35,8 +35,10 @@ def _competing_rules(client: AionisClient) -> tuple[str, str]:
     grep_rule = write_rule(
         client,
         Rule.prefer(
-            ["grep"], "grep for python repos",
-            if_={"task.kind": "search", "repo.lang": "python"}, weight=2.0,
+            ["grep"],
+            "grep for python repos",
+            if_={"task.kind": "search", "repo.lang": "python"},
+            weight=2.0,
         ),
     )
     rg_rule = write_rule(
@@ -67,9 +69,11 @@ def test_negative_feedback_through_the_hook_flips_the_ranking(
     assert first["allowed_tools"][:2] == ["grep", "rg"]
     assert runs["grep"] == 1
     error = next(m for m in first["messages"] if isinstance(m, ToolMessage))
-    assert error.status == "error" and "crashed" in str(error.content)
+    assert error.status == "error"
+    assert "crashed" in str(error.content)
     [report] = first["tool_feedback"]
-    assert report["outcome"] == "negative" and report["tool"] == "grep"
+    assert report["outcome"] == "negative"
+    assert report["tool"] == "grep"
     assert report["decision_id"] == first["decision_id"]
     assert report["decision_link_mode"] == "provided"
     assert sorted(report["rule_node_ids"]) == sorted([grep_rule, rg_rule])
@@ -79,12 +83,14 @@ def test_negative_feedback_through_the_hook_flips_the_ranking(
     assert second["selected_tool"] == "rg"
     assert second["decision_id"] != first["decision_id"]
     assert [r["rule_node_id"] for r in second["tool_selection_explanation"]["matched_rules"]] == [
-        rg_rule, grep_rule,
+        rg_rule,
+        grep_rule,
     ]
 
     run = aionis_client.tools.run(run_id="t-flip")
     assert run.lifecycle.status == "feedback_linked"
-    assert run.feedback is not None and run.feedback.by_outcome is not None
+    assert run.feedback is not None
+    assert run.feedback.by_outcome is not None
     # one record per attributed rule: grep failed (2 rules), then rg worked (2 rules)
     assert (run.feedback.by_outcome.negative, run.feedback.by_outcome.positive) == (2, 2)
     assert [r["outcome"] for r in second["tool_feedback"]] == ["positive"]
@@ -101,7 +107,9 @@ def test_positive_feedback_and_links_for_a_non_selected_tool(
     )
     graph = build_graph(
         create_tool_selector(aionis_client, tools, context_fn=_context),
-        model, tools, create_tool_feedback_node(aionis_client),
+        model,
+        tools,
+        create_tool_feedback_node(aionis_client),
     )
     out = graph.invoke({"messages": [HumanMessage(SEARCH)]}, {"configurable": {"thread_id": "t2"}})
     by_tool = {r["tool"]: r for r in out["tool_feedback"]}
@@ -119,7 +127,9 @@ def test_feedback_is_not_reported_twice(aionis_client: AionisClient) -> None:
     graph = build_graph(
         create_tool_selector(aionis_client, tools, context_fn=_context), model, tools, None
     )
-    state = graph.invoke({"messages": [HumanMessage(SEARCH)]}, {"configurable": {"thread_id": "t3"}})
+    state = graph.invoke(
+        {"messages": [HumanMessage(SEARCH)]}, {"configurable": {"thread_id": "t3"}}
+    )
     feedback = create_tool_feedback_node(aionis_client)
 
     first = feedback.invoke(state)
@@ -133,4 +143,5 @@ def test_feedback_is_not_reported_twice(aionis_client: AionisClient) -> None:
     assert fresh_node.invoke({**state, "tool_feedback": first["tool_feedback"]}) == {}
 
     run = aionis_client.tools.run(run_id="t3")
-    assert run.feedback is not None and run.feedback.total == 2  # 1 report x 2 rules
+    assert run.feedback is not None
+    assert run.feedback.total == 2

@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
-from test_tool_selection_support import ScriptedChatModel, build_graph, call, make_tools
-
 from aionis_langgraph.tool_selection import (
     NoToolsAllowedError,
     Rule,
@@ -16,6 +13,9 @@ from aionis_langgraph.tool_selection import (
     promote,
     write_rule,
 )
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from test_tool_selection_support import ScriptedChatModel, build_graph, call, make_tools
+
 from aionis_sdk import AionisClient
 
 CLEANUP = {"configurable": {"thread_id": "t-cleanup"}}
@@ -55,7 +55,8 @@ def test_deny_rule_cannot_be_bypassed_by_the_model(aionis_client: AionisClient) 
         {"name": "rm", "reason": "deny_list", "rule_node_id": deny, "allow_list": None}
     ]
     tool_messages = {m.tool_call_id: m for m in out["messages"] if isinstance(m, ToolMessage)}
-    assert tool_messages["c1"].status == "error" and "not allowed" in str(tool_messages["c1"].content)
+    assert tool_messages["c1"].status == "error"
+    assert "not allowed" in str(tool_messages["c1"].content)
     assert tool_messages["c3"].status == "error"
     assert tool_messages["c2"].status == "success"
     # Only the call that ran is reported; blocked calls are not tool outcomes.
@@ -90,7 +91,8 @@ def test_prefer_rules_order_allowed_tools(aionis_client: AionisClient) -> None:
     assert out["decision_id"] == out["tool_decision"]["decision_id"]
     assert out["tool_decision"]["run_id"] == "t-cleanup"
     decision = aionis_client.tools.decision(decision_id=out["decision_id"]).decision
-    assert decision.selected_tool == "rg" and decision.run_id == "t-cleanup"
+    assert decision.selected_tool == "rg"
+    assert decision.run_id == "t-cleanup"
 
 
 def test_strict_with_everything_denied_raises_a_clear_error(
@@ -106,8 +108,10 @@ def test_strict_with_everything_denied_raises_a_clear_error(
     err = info.value
     assert err.candidates == [t.name for t in tools]
     assert err.details["deny"] == len(tools)
-    assert "strict=False" in str(err) and "on_no_tools='empty'" in str(err)
-    assert err.__cause__ is not None and getattr(err.__cause__, "code", "") == "no_tools_allowed"
+    assert "strict=False" in str(err)
+    assert "on_no_tools='empty'" in str(err)
+    assert err.__cause__ is not None
+    assert getattr(err.__cause__, "code", "") == "no_tools_allowed"
 
 
 def test_strict_empty_mode_continues_with_no_tools_and_blocks_every_call(
@@ -124,7 +128,8 @@ def test_strict_empty_mode_continues_with_no_tools_and_blocks_every_call(
         create_tool_feedback_node(aionis_client),
     )
     out = graph.invoke({"messages": [HumanMessage("list")]}, CLEANUP)
-    assert out["allowed_tools"] == [] and out["selected_tool"] is None
+    assert out["allowed_tools"] == []
+    assert out["selected_tool"] is None
     assert out["decision_id"] is None
     assert out["tool_selection_explanation"]["summary"].startswith("no tool allowed")
     assert model.bound == []  # never bound to any tool
@@ -148,7 +153,8 @@ def test_non_strict_falls_back_to_deny_only_when_the_allowlist_filters_all(
     out = graph.invoke({"messages": [HumanMessage("deploy")]}, CLEANUP)
     assert out["allowed_tools"] == [t.name for t in tools if t.name != "rm"]
     fallback = out["tool_selection_explanation"]["fallback"]
-    assert fallback["applied"] is True and fallback["reason"] == "allowlist_filtered_all"
+    assert fallback["applied"] is True
+    assert fallback["reason"] == "allowlist_filtered_all"
     assert "fallback: allowlist_filtered_all" in out["tool_selection_explanation"]["summary"]
 
 

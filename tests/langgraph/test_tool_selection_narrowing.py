@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from langchain_core.messages import AIMessage, HumanMessage
-from test_tool_selection_support import ScriptedChatModel, build_graph, call, make_tools
-
 from aionis_langgraph.tool_selection import (
     Rule,
     create_tool_selector,
@@ -15,6 +12,9 @@ from aionis_langgraph.tool_selection import (
     tool_client_id,
     write_rule,
 )
+from langchain_core.messages import AIMessage, HumanMessage
+from test_tool_selection_support import ScriptedChatModel, build_graph, call, make_tools
+
 from aionis_sdk import AionisClient
 
 CONFIG = {"configurable": {"thread_id": "t-narrow"}}
@@ -54,7 +54,8 @@ def test_narrowing_picks_the_relevant_tools_for_the_task(aionis_client: AionisCl
     assert len(out["allowed_tools"]) == 3
     assert "rm" not in out["allowed_tools"]
     narrowing = out["tool_selection_explanation"]["narrowing"]
-    assert narrowing["applied"] is True and narrowing["from"] == len(tools)
+    assert narrowing["applied"] is True
+    assert narrowing["from"] == len(tools)
     assert list(narrowing["scores"]) == out["tool_decision"]["candidates"]
     assert "narrowed by meaning from 10 to 3 tools" in out["tool_selection_explanation"]["summary"]
     assert model.bound == [out["allowed_tools"]]
@@ -70,9 +71,7 @@ def test_narrowing_then_rules_still_deny(aionis_client: AionisClient) -> None:
     graph = build_graph(
         create_tool_selector(aionis_client, tools, narrow_by_meaning=True), model, tools, None
     )
-    out = graph.invoke(
-        {"messages": [HumanMessage("delete the old files from the disk")]}, CONFIG
-    )
+    out = graph.invoke({"messages": [HumanMessage("delete the old files from the disk")]}, CONFIG)
     assert "rm" in out["tool_decision"]["candidates"]  # recalled as relevant ...
     assert "rm" not in out["allowed_tools"]  # ... and denied by the rule
     assert runs["rm"] == 0
