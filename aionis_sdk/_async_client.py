@@ -7,11 +7,12 @@ import inspect
 import time
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar, cast, overload
 
 import httpx
 from pydantic import BaseModel
 from tenacity import AsyncRetrying, RetryCallState
+from typing_extensions import Unpack
 
 from ._base import BaseClient
 from ._circuit import CircuitBreaker
@@ -28,6 +29,7 @@ from .resources.rules import AsyncRules
 from .resources.sessions import AsyncSessions
 from .resources.tools import AsyncTools
 from .types import AionisModel, HealthResponse, RequestModel
+from .types.params import RequestOptionsParams
 
 __all__ = ["AsyncAionisClient"]
 
@@ -131,9 +133,9 @@ class AsyncAionisClient(BaseClient):
 
     # -- public calls ----------------------------------------------------------------
 
-    async def health(self, **options: Any) -> HealthResponse:
+    async def health(self, **options: Unpack[RequestOptionsParams]) -> HealthResponse:
         """GET /health: liveness, version, embedding dimension, capabilities."""
-        return await self._call(HEALTH, None, options)
+        return await self._call(HEALTH, None, cast("dict[str, Any]", options))
 
     @overload
     async def request(
@@ -145,7 +147,7 @@ class AsyncAionisClient(BaseClient):
         params: Mapping[str, Any] | None = ...,
         cast_to: type[M],
         idempotent: bool = ...,
-        **options: Any,
+        **options: Unpack[RequestOptionsParams],
     ) -> M: ...
 
     @overload
@@ -158,7 +160,7 @@ class AsyncAionisClient(BaseClient):
         params: Mapping[str, Any] | None = ...,
         cast_to: None = ...,
         idempotent: bool = ...,
-        **options: Any,
+        **options: Unpack[RequestOptionsParams],
     ) -> Any: ...
 
     async def request(

@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar, cast, overload
 
 import httpx
 from pydantic import BaseModel
 from tenacity import RetryCallState, Retrying
+from typing_extensions import Unpack
 
 from ._base import BaseClient
 from ._circuit import CircuitBreaker
@@ -26,6 +27,7 @@ from .resources.rules import Rules
 from .resources.sessions import Sessions
 from .resources.tools import Tools
 from .types import AionisModel, HealthResponse, RequestModel
+from .types.params import RequestOptionsParams
 
 __all__ = ["AionisClient"]
 
@@ -121,9 +123,9 @@ class AionisClient(BaseClient):
 
     # -- public calls ----------------------------------------------------------------
 
-    def health(self, **options: Any) -> HealthResponse:
+    def health(self, **options: Unpack[RequestOptionsParams]) -> HealthResponse:
         """GET /health: liveness, version, embedding dimension, capabilities."""
-        return self._call(HEALTH, None, options)
+        return self._call(HEALTH, None, cast("dict[str, Any]", options))
 
     @overload
     def request(
@@ -135,7 +137,7 @@ class AionisClient(BaseClient):
         params: Mapping[str, Any] | None = ...,
         cast_to: type[M],
         idempotent: bool = ...,
-        **options: Any,
+        **options: Unpack[RequestOptionsParams],
     ) -> M: ...
 
     @overload
@@ -148,7 +150,7 @@ class AionisClient(BaseClient):
         params: Mapping[str, Any] | None = ...,
         cast_to: None = ...,
         idempotent: bool = ...,
-        **options: Any,
+        **options: Unpack[RequestOptionsParams],
     ) -> Any: ...
 
     def request(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .._request import OPTION_NAMES
 from ..types import RequestModel
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ def page_params(request: RequestModel | None, params: dict[str, Any]) -> dict[st
     """Keyword fields for a paged call, from a request model or the given keywords."""
     if request is None:
         return dict(params)
-    if params.keys() - {"timeout", "extra_headers", "extra_query", "max_retries"}:
+    if params.keys() - OPTION_NAMES:
         raise TypeError("pass either a request model or keyword fields, not both")
     return {**request.model_dump(exclude_none=True), **params}
 

@@ -6,7 +6,9 @@ tool decision, and the call is retried only when it cannot have reached the serv
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
+
+from typing_extensions import Unpack
 
 from .._operations import CONTEXT_ASSEMBLE, PLANNING_CONTEXT
 from ..types import (
@@ -15,12 +17,19 @@ from ..types import (
     PlanningContextRequest,
     PlanningContextResponse,
 )
+from ..types.params import ContextAssembleParams, PlanningContextParams, RequestOptionsParams
 from ._resource import AsyncResource, SyncResource
 
 __all__ = ["AsyncContext", "AsyncPlanning", "Context", "Planning"]
 
 
 class Planning(SyncResource):
+    @overload
+    def context(
+        self, request: PlanningContextRequest, /, **options: Unpack[RequestOptionsParams]
+    ) -> PlanningContextResponse: ...
+    @overload
+    def context(self, /, **params: Unpack[PlanningContextParams]) -> PlanningContextResponse: ...
     def context(
         self, request: PlanningContextRequest | None = None, /, **params: Any
     ) -> PlanningContextResponse:
@@ -29,6 +38,12 @@ class Planning(SyncResource):
 
 
 class Context(SyncResource):
+    @overload
+    def assemble(
+        self, request: ContextAssembleRequest, /, **options: Unpack[RequestOptionsParams]
+    ) -> ContextAssembleResponse: ...
+    @overload
+    def assemble(self, /, **params: Unpack[ContextAssembleParams]) -> ContextAssembleResponse: ...
     def assemble(
         self, request: ContextAssembleRequest | None = None, /, **params: Any
     ) -> ContextAssembleResponse:
@@ -37,6 +52,14 @@ class Context(SyncResource):
 
 
 class AsyncPlanning(AsyncResource):
+    @overload
+    async def context(
+        self, request: PlanningContextRequest, /, **options: Unpack[RequestOptionsParams]
+    ) -> PlanningContextResponse: ...
+    @overload
+    async def context(
+        self, /, **params: Unpack[PlanningContextParams]
+    ) -> PlanningContextResponse: ...
     async def context(
         self, request: PlanningContextRequest | None = None, /, **params: Any
     ) -> PlanningContextResponse:
@@ -45,6 +68,14 @@ class AsyncPlanning(AsyncResource):
 
 
 class AsyncContext(AsyncResource):
+    @overload
+    async def assemble(
+        self, request: ContextAssembleRequest, /, **options: Unpack[RequestOptionsParams]
+    ) -> ContextAssembleResponse: ...
+    @overload
+    async def assemble(
+        self, /, **params: Unpack[ContextAssembleParams]
+    ) -> ContextAssembleResponse: ...
     async def assemble(
         self, request: ContextAssembleRequest | None = None, /, **params: Any
     ) -> ContextAssembleResponse:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
+
+from typing_extensions import Unpack
 
 from .._operations import RULE_FEEDBACK, RULE_STATE, RULES_EVALUATE
 from ..types import (
@@ -13,12 +15,24 @@ from ..types import (
     RuleStateRequest,
     RuleStateResponse,
 )
+from ..types.params import (
+    RequestOptionsParams,
+    RuleFeedbackParams,
+    RulesEvaluateParams,
+    RuleStateParams,
+)
 from ._resource import AsyncResource, SyncResource
 
 __all__ = ["AsyncRules", "Rules"]
 
 
 class Rules(SyncResource):
+    @overload
+    def set_state(
+        self, request: RuleStateRequest, /, **options: Unpack[RequestOptionsParams]
+    ) -> RuleStateResponse: ...
+    @overload
+    def set_state(self, /, **params: Unpack[RuleStateParams]) -> RuleStateResponse: ...
     def set_state(
         self, request: RuleStateRequest | None = None, /, **params: Any
     ) -> RuleStateResponse:
@@ -26,12 +40,24 @@ class Rules(SyncResource):
         a private rule needs to be found (§4.5)."""
         return self._client._call(RULE_STATE, request, params)
 
+    @overload
+    def evaluate(
+        self, request: RulesEvaluateRequest, /, **options: Unpack[RequestOptionsParams]
+    ) -> RulesEvaluateResponse: ...
+    @overload
+    def evaluate(self, /, **params: Unpack[RulesEvaluateParams]) -> RulesEvaluateResponse: ...
     def evaluate(
         self, request: RulesEvaluateRequest | None = None, /, **params: Any
     ) -> RulesEvaluateResponse:
         """POST /v1/memory/rules/evaluate on ``context`` (its agent filled from config)."""
         return self._client._call(RULES_EVALUATE, request, params)
 
+    @overload
+    def feedback(
+        self, request: RuleFeedbackRequest, /, **options: Unpack[RequestOptionsParams]
+    ) -> RuleFeedbackResponse: ...
+    @overload
+    def feedback(self, /, **params: Unpack[RuleFeedbackParams]) -> RuleFeedbackResponse: ...
     def feedback(
         self, request: RuleFeedbackRequest | None = None, /, **params: Any
     ) -> RuleFeedbackResponse:
@@ -41,18 +67,36 @@ class Rules(SyncResource):
 
 
 class AsyncRules(AsyncResource):
+    @overload
+    async def set_state(
+        self, request: RuleStateRequest, /, **options: Unpack[RequestOptionsParams]
+    ) -> RuleStateResponse: ...
+    @overload
+    async def set_state(self, /, **params: Unpack[RuleStateParams]) -> RuleStateResponse: ...
     async def set_state(
         self, request: RuleStateRequest | None = None, /, **params: Any
     ) -> RuleStateResponse:
         """POST /v1/memory/rules/state; see :meth:`Rules.set_state`."""
         return await self._client._call(RULE_STATE, request, params)
 
+    @overload
+    async def evaluate(
+        self, request: RulesEvaluateRequest, /, **options: Unpack[RequestOptionsParams]
+    ) -> RulesEvaluateResponse: ...
+    @overload
+    async def evaluate(self, /, **params: Unpack[RulesEvaluateParams]) -> RulesEvaluateResponse: ...
     async def evaluate(
         self, request: RulesEvaluateRequest | None = None, /, **params: Any
     ) -> RulesEvaluateResponse:
         """POST /v1/memory/rules/evaluate on ``context``."""
         return await self._client._call(RULES_EVALUATE, request, params)
 
+    @overload
+    async def feedback(
+        self, request: RuleFeedbackRequest, /, **options: Unpack[RequestOptionsParams]
+    ) -> RuleFeedbackResponse: ...
+    @overload
+    async def feedback(self, /, **params: Unpack[RuleFeedbackParams]) -> RuleFeedbackResponse: ...
     async def feedback(
         self, request: RuleFeedbackRequest | None = None, /, **params: Any
     ) -> RuleFeedbackResponse:

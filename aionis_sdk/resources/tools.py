@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
+
+from typing_extensions import Unpack
 
 from .._operations import TOOLS_DECISION, TOOLS_FEEDBACK, TOOLS_RUN, TOOLS_SELECT
 from ..types import (
@@ -15,12 +17,25 @@ from ..types import (
     ToolsSelectRequest,
     ToolsSelectResponse,
 )
+from ..types.params import (
+    RequestOptionsParams,
+    ToolsDecisionParams,
+    ToolsFeedbackParams,
+    ToolsRunParams,
+    ToolsSelectParams,
+)
 from ._resource import AsyncResource, SyncResource
 
 __all__ = ["AsyncTools", "Tools"]
 
 
 class Tools(SyncResource):
+    @overload
+    def select(
+        self, request: ToolsSelectRequest, /, **options: Unpack[RequestOptionsParams]
+    ) -> ToolsSelectResponse: ...
+    @overload
+    def select(self, /, **params: Unpack[ToolsSelectParams]) -> ToolsSelectResponse: ...
     def select(
         self, request: ToolsSelectRequest | None = None, /, **params: Any
     ) -> ToolsSelectResponse:
@@ -28,16 +43,34 @@ class Tools(SyncResource):
         retried only when the request cannot have reached the server."""
         return self._client._call(TOOLS_SELECT, request, params)
 
+    @overload
+    def decision(
+        self, request: ToolsDecisionRequest, /, **options: Unpack[RequestOptionsParams]
+    ) -> ToolsDecisionResponse: ...
+    @overload
+    def decision(self, /, **params: Unpack[ToolsDecisionParams]) -> ToolsDecisionResponse: ...
     def decision(
         self, request: ToolsDecisionRequest | None = None, /, **params: Any
     ) -> ToolsDecisionResponse:
         """POST /v1/memory/tools/decision: read a persisted decision."""
         return self._client._call(TOOLS_DECISION, request, params)
 
+    @overload
+    def run(
+        self, request: ToolsRunRequest, /, **options: Unpack[RequestOptionsParams]
+    ) -> ToolsRunResponse: ...
+    @overload
+    def run(self, /, **params: Unpack[ToolsRunParams]) -> ToolsRunResponse: ...
     def run(self, request: ToolsRunRequest | None = None, /, **params: Any) -> ToolsRunResponse:
         """POST /v1/memory/tools/run: the decisions and feedback of one run."""
         return self._client._call(TOOLS_RUN, request, params)
 
+    @overload
+    def feedback(
+        self, request: ToolsFeedbackRequest, /, **options: Unpack[RequestOptionsParams]
+    ) -> ToolsFeedbackResponse: ...
+    @overload
+    def feedback(self, /, **params: Unpack[ToolsFeedbackParams]) -> ToolsFeedbackResponse: ...
     def feedback(
         self, request: ToolsFeedbackRequest | None = None, /, **params: Any
     ) -> ToolsFeedbackResponse:
@@ -46,24 +79,48 @@ class Tools(SyncResource):
 
 
 class AsyncTools(AsyncResource):
+    @overload
+    async def select(
+        self, request: ToolsSelectRequest, /, **options: Unpack[RequestOptionsParams]
+    ) -> ToolsSelectResponse: ...
+    @overload
+    async def select(self, /, **params: Unpack[ToolsSelectParams]) -> ToolsSelectResponse: ...
     async def select(
         self, request: ToolsSelectRequest | None = None, /, **params: Any
     ) -> ToolsSelectResponse:
         """POST /v1/memory/tools/select; see :meth:`Tools.select`."""
         return await self._client._call(TOOLS_SELECT, request, params)
 
+    @overload
+    async def decision(
+        self, request: ToolsDecisionRequest, /, **options: Unpack[RequestOptionsParams]
+    ) -> ToolsDecisionResponse: ...
+    @overload
+    async def decision(self, /, **params: Unpack[ToolsDecisionParams]) -> ToolsDecisionResponse: ...
     async def decision(
         self, request: ToolsDecisionRequest | None = None, /, **params: Any
     ) -> ToolsDecisionResponse:
         """POST /v1/memory/tools/decision: read a persisted decision."""
         return await self._client._call(TOOLS_DECISION, request, params)
 
+    @overload
+    async def run(
+        self, request: ToolsRunRequest, /, **options: Unpack[RequestOptionsParams]
+    ) -> ToolsRunResponse: ...
+    @overload
+    async def run(self, /, **params: Unpack[ToolsRunParams]) -> ToolsRunResponse: ...
     async def run(
         self, request: ToolsRunRequest | None = None, /, **params: Any
     ) -> ToolsRunResponse:
         """POST /v1/memory/tools/run: the decisions and feedback of one run."""
         return await self._client._call(TOOLS_RUN, request, params)
 
+    @overload
+    async def feedback(
+        self, request: ToolsFeedbackRequest, /, **options: Unpack[RequestOptionsParams]
+    ) -> ToolsFeedbackResponse: ...
+    @overload
+    async def feedback(self, /, **params: Unpack[ToolsFeedbackParams]) -> ToolsFeedbackResponse: ...
     async def feedback(
         self, request: ToolsFeedbackRequest | None = None, /, **params: Any
     ) -> ToolsFeedbackResponse:
