@@ -16,6 +16,7 @@ from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import Field
 
 from aionis_sdk import AionisError
+from aionis_sdk.types.params import WriteNodeParam
 
 from .backend import Backend
 from .errors import error_result, tool_error_result
@@ -105,10 +106,13 @@ def register_tools(server: MCPServer[Any], backend: Backend) -> None:
                     request_id=ev.request_id,
                 )
             else:
-                node: dict[str, Any] = {"type": kind, "text_summary": text}
-                for name, value in (("title", title), ("client_id", key), ("slots", metadata)):
-                    if value is not None:
-                        node[name] = value
+                node: WriteNodeParam = {
+                    "type": kind,
+                    "text_summary": text,
+                    "title": title,
+                    "client_id": key,
+                    "slots": metadata,
+                }
                 wr = await client.memory.write(input_text=text, memory_lane=lane, nodes=[node])
                 first = wr.nodes[0]
                 out = RememberOutput(
