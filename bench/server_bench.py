@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import platform
 import random
@@ -30,9 +31,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aionis_server.testing import current_processes, spawn_server
 
 from aionis_sdk.canonical import node_id_for_client_id
+from aionis_server.testing import current_processes, spawn_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## Reference server"
@@ -85,6 +86,7 @@ def percentile(values: list[float], q: float) -> float:
 class Bench:
     def __init__(self, base_url: str, concurrency: int, seed: int) -> None:
         self.base_url = base_url
+        self.seed_post_fn: Callable[[dict[str, Any]], None] | None = None
         self.concurrency = concurrency
         self.rng = random.Random(seed)
         self._local = threading.local()
@@ -152,8 +154,7 @@ class Bench:
                 edges.append(
                     {"type": "part_of", "src": {"client_id": f"n{i}"}, "dst": dst, "weight": 0.8}
                 )
-        self.post(
-            "/v1/memory/write",
+        self.seed_post(
             {
                 "scope": SCOPE,
                 "input_text": f"bench seed batch {start}",
@@ -162,6 +163,12 @@ class Bench:
                 "edges": edges,
             },
         )
+
+    def seed_post(self, body: dict[str, Any]) -> None:
+        if self.seed_post_fn is not None:
+            self.seed_post_fn(body)
+        else:
+            self.post("/v1/memory/write", body)
 
     def seed(self, total: int, batch: int) -> float:
         started = time.perf_counter()
@@ -237,15 +244,93 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
+class DirectSeeder:
+    """``--seed-direct``: the server's own state and write service, in this process.
+
+    Each body goes through the same steps as ``POST /v1/memory/write`` after the HTTP layer:
+    local identity injection (auth off), tenant and scope resolution, ``WriteBody`` validation,
+    then ``services.write.write`` (embedding, one transaction per batch, vector index update).
+    Closing saves the vector index next to the database, as a server shutting down does, so
+    the measuring server starts without rebuilding it.
+    """
+
+    def __init__(self, db_path: Path, dim: int) -> None:
+        from aionis_server.app import build_state
+        from aionis_server.config import ServerConfig
+
+        self.config = ServerConfig(db_path=str(db_path), embedding_dim=dim)
+        self.state = build_state(self.config)
+
+    def __call__(self, body: dict[str, Any]) -> None:
+        from aionis_server.context import Principal, RequestContext
+        from aionis_server.identity import check_scope, inject_local, resolve_tenant, scope_key_for
+        from aionis_server.schemas.write import WriteBody
+        from aionis_server.services.write import write
+        from aionis_server.validation import parse_body
+
+        config = self.config
+        body = dict(body)
+        principal = Principal(tenant_id=None)
+        tenant_id = resolve_tenant(body.get("tenant_id"), principal, config)
+        scope = check_scope(body.get("scope", config.default_scope))
+        inject_local(body, config.local_actor_id, "write")
+        ctx = RequestContext(
+            state=self.state,
+            request_id="bench-seed",
+            principal=principal,
+            tenant_id=tenant_id,
+            scope=scope,
+            scope_key=scope_key_for(config, tenant_id, scope),
+            body=body,
+            kind="write",
+        )
+        write(ctx, parse_body(WriteBody, body))
+
+    def close(self) -> None:
+        from aionis_server.app import close_state
+
+        close_state(self.state)
+
+
+def _mark_seeded(marker: Path, args: argparse.Namespace, seed_s: float, mode: str) -> None:
+    info = {"nodes": args.nodes, "dim": args.dim, "seed_s": seed_s, "mode": mode}
+    marker.write_text(json.dumps(info), encoding="utf-8")
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    tmp = Path(tempfile.mkdtemp(prefix="aionis-bench-"))
+    tmp = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="aionis-bench-"))
+    tmp.mkdir(parents=True, exist_ok=True)
     db_path = tmp / "bench.db"
-    with spawn_server(str(db_path), embedding_dim=args.dim, startup_timeout=600) as base_url:
+    seed_s = 0.0
+    marker = tmp / "seeded.json"
+    reused = False
+    if args.reuse and marker.is_file():
+        info = json.loads(marker.read_text(encoding="utf-8"))
+        if info.get("nodes") == args.nodes and info.get("dim") == args.dim:
+            seed_s, reused = float(info["seed_s"]), True
+            print(f"reusing {db_path} seeded with {args.nodes:,} nodes ({info['mode']})")
+    if args.seed_direct and not reused:
+        print(f"seeding {args.nodes:,} nodes in-process into {db_path}")
+        seeder = DirectSeeder(db_path, args.dim)
+        direct = Bench("http://unused", args.concurrency, args.seed)
+        direct.seed_post_fn = seeder
+        seed_s = direct.seed(args.nodes, args.batch)
+        saving = time.perf_counter()
+        seeder.close()
+        print(f"  vector index saved in {time.perf_counter() - saving:.1f} s")
+        _mark_seeded(marker, args, seed_s, "in-process (--seed-direct)")
+    if args.seed_only:
+        return {}
+    started = time.perf_counter()
+    with spawn_server(str(db_path), embedding_dim=args.dim, startup_timeout=3600) as base_url:
+        startup_s = time.perf_counter() - started
         pid = current_processes()[-1].pid
         rss_start = _rss_kib(pid)
         bench = Bench(base_url, args.concurrency, args.seed)
-        print(f"server {base_url} (pid {pid}), db {db_path}")
-        seed_s = bench.seed(args.nodes, args.batch)
+        print(f"server {base_url} (pid {pid}), db {db_path}, started in {startup_s:.1f} s")
+        if not args.seed_direct and not reused:
+            seed_s = bench.seed(args.nodes, args.batch)
+            _mark_seeded(marker, args, seed_s, "HTTP")
         rss_seeded = _rss_kib(pid)
         rng = random.Random(args.seed)
         topics = list(TOPICS)
@@ -292,6 +377,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "concurrency": args.concurrency,
         "dim": args.dim,
         "seed_s": seed_s,
+        "seed_mode": ("in-process (--seed-direct)" if args.seed_direct else "HTTP")
+        + (", database reused from an earlier run" if reused else ""),
+        "startup_s": startup_s,
         "results": results,
         "db_bytes": db_bytes,
         "rss_start_mib": rss_start / 1024,
@@ -323,7 +411,8 @@ def render(report: dict[str, Any]) -> str:
     lines += [
         "",
         f"- seeding: {n:,} nodes in {report['seed_s']:.1f} s ({n / report['seed_s']:,.0f} nodes/s, "
-        "batched writes with edges)",
+        f"batched writes with edges, {report['seed_mode']}); server start on the seeded file "
+        f"{report['startup_s']:.1f} s",
         f"- database file (with WAL): {report['db_bytes'] / 2**20:,.1f} MiB",
         f"- server RSS: {report['rss_start_mib']:,.0f} MiB at start, {report['rss_seeded_mib']:,.0f} MiB "
         f"after seeding, {report['rss_end_mib']:,.0f} MiB at the end (vector index and caches)",
@@ -370,8 +459,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--doc", default=str(ROOT / "docs" / "performance.md"))
     parser.add_argument("--no-doc", action="store_true", help="print only")
+    parser.add_argument(
+        "--seed-direct",
+        action="store_true",
+        help="seed in-process through the write service (same validation, embedding, storage "
+        "and vector index as /write), then measure over HTTP against a server on that file",
+    )
+    parser.add_argument("--workdir", help="directory for the database (default: a new temp dir)")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --workdir: skip seeding when it already holds a database seeded with --nodes "
+        "(the timed writes of earlier runs stay in it)",
+    )
+    parser.add_argument("--seed-only", action="store_true", help="with --seed-direct: stop after")
     args = parser.parse_args(argv)
     report = run(args)
+    if not report:
+        return 0
     block = render(report)
     print()
     print(block)

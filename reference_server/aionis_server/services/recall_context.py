@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import math
-import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,7 +77,7 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _layer(row: sqlite3.Row) -> str | None:
+def _layer(row: Mapping[str, Any]) -> str | None:
     try:
         slots = json.loads(row["slots_json"] or "{}")
     except ValueError:
@@ -101,7 +101,7 @@ class ContextOptions:
         return min(limits) if limits else None
 
 
-def _line(row: sqlite3.Row, profile: str) -> str:
+def _line(row: Mapping[str, Any], profile: str) -> str:
     title_cut, summary_cut = _CUTS.get(profile, _CUTS["balanced"])
     title = _cut((row["title"] or "").strip(), title_cut)
     summary = _cut((row["text_summary"] or "").strip(), summary_cut)
@@ -121,7 +121,7 @@ def _render(sections: dict[str, list[str]]) -> str:
 
 
 def build_context(
-    rows: list[sqlite3.Row],
+    rows: list[Mapping[str, Any]],
     extras: dict[str, dict[str, Any]],
     *,
     tenant_id: str,

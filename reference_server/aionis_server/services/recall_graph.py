@@ -1,7 +1,12 @@
 """The graph half of recall (§7.4 steps 2–6): seeds, neighbourhood, spreading activation, ranking.
 
-All SQL is batched: one query per batch of seed candidates, one edge query and one node query per
-hop (chunked only to stay under SQLite's parameter limit), never one query per node.
+All SQL is batched: one query per batch of seed candidates, and per hop one index-only query for
+the edge candidates, one read of the strongest edge rows and one node query (chunked only to
+stay under SQLite's parameter limit), never one query per node.
+
+Rows are plain dicts (column name → value). Node rows are immutable once committed, so their
+columns are cached per database (:mod:`.recall_cache`); a rule's state is not, so it is read
+fresh on every recall. Edges are never cached (a later write can raise weight and confidence).
 """
 
 from __future__ import annotations
@@ -9,12 +14,16 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from ..storage.visibility import is_visible, visibility_sql
 from ..vectors import VectorIndex
+from .recall_cache import NodeCache, node_cache
+
+Row = dict[str, Any]
 
 SEED_TYPES = ("event", "topic", "concept", "entity", "rule")
 RECALL_TIERS = ("hot", "warm")
@@ -44,7 +53,7 @@ class Knobs:
 
 @dataclass(frozen=True)
 class Seed:
-    row: sqlite3.Row
+    row: Row
     similarity: float
 
 
@@ -53,12 +62,12 @@ class RecallGraph:
     """What steps 2–6 produce; ``nodes`` holds every visible node reached (by id)."""
 
     seeds: list[Seed] = field(default_factory=list)
-    nodes: dict[str, sqlite3.Row] = field(default_factory=dict)
-    edges: dict[str, sqlite3.Row] = field(default_factory=dict)
+    nodes: dict[str, Row] = field(default_factory=dict)
+    edges: dict[str, Row] = field(default_factory=dict)
     activation: dict[str, float] = field(default_factory=dict)
     ranked: list[tuple[str, float, float]] = field(default_factory=list)  # id, activation, score
     subgraph_nodes: list[str] = field(default_factory=list)
-    subgraph_edges: list[sqlite3.Row] = field(default_factory=list)
+    subgraph_edges: list[Row] = field(default_factory=list)
     seed_candidates: int = 0
 
 
@@ -79,11 +88,12 @@ def find_seeds(
     limit: int,
     consumer_agent_id: str | None,
     consumer_team_id: str | None,
+    cache: NodeCache | None = None,
 ) -> tuple[list[Seed], int]:
     """Step 2: the ``limit`` best eligible nodes, and how many candidates were examined."""
     vis, vis_params = visibility_sql(consumer_agent_id, consumer_team_id, "n.")
     type_marks = ",".join("?" * len(SEED_TYPES))
-    rows_by_seq: dict[int, sqlite3.Row] = {}
+    rows_by_seq: dict[int, Row] = {}
     examined = 0
 
     def eligible(seqs: Sequence[int]) -> list[int]:
@@ -100,7 +110,8 @@ def find_seeds(
                 " AND (n.type <> 'topic' OR json_extract(n.slots_json, '$.topic_state') IS NULL"
                 "      OR json_extract(n.slots_json, '$.topic_state') = 'active')"
             )
-            for row in conn.execute(sql, [*part, scope_key, *SEED_TYPES, *vis_params]):
+            cur = conn.execute(sql, [*part, scope_key, *SEED_TYPES, *vis_params])
+            for row in _dicts(cur, cache):
                 rows_by_seq[row["seq"]] = row
                 accepted.append(row["seq"])
         return accepted
@@ -111,36 +122,89 @@ def find_seeds(
     return seeds[:limit], examined
 
 
-def _fetch_nodes(conn: sqlite3.Connection, scope_key: str, ids: list[str]) -> list[sqlite3.Row]:
-    rows: list[sqlite3.Row] = []
-    for part in _chunks(ids):
-        marks = ",".join("?" * len(part))
-        rows.extend(
-            conn.execute(
-                f"{NODE_SELECT} WHERE n.id IN ({marks}) AND +n.scope_key = ?", [*part, scope_key]
-            )
-        )
+def _dicts(cur: sqlite3.Cursor, cache: NodeCache | None = None) -> list[Row]:
+    """The cursor's rows as dicts; node rows (with ``rule_state`` last) also fill ``cache``."""
+    names = [d[0] for d in cur.description]
+    rows = [dict(zip(names, values, strict=True)) for values in cur]
+    if cache is not None:
+        cache.put_many(rows)
     return rows
+
+
+def _fetch_nodes(
+    conn: sqlite3.Connection, scope_key: str, ids: list[str], cache: NodeCache | None = None
+) -> list[Row]:
+    """Node rows (with the current ``rule_state``) of ``ids`` in ``scope_key``.
+
+    Cached node columns are reused; only the misses are read, and the state of cached rule
+    nodes is read fresh (rule state changes, node rows do not).
+    """
+    rows: list[Row] = []
+    missing = ids
+    if cache is not None:
+        missing = []
+        rules: list[Row] = []
+        for node_id in ids:
+            cached = cache.get(node_id)
+            if cached is None:
+                missing.append(node_id)
+            elif cached["scope_key"] == scope_key:
+                if cached["type"] == "rule":
+                    rules.append(cached)
+                else:
+                    rows.append(cached)
+        if rules:
+            rows.extend(_with_rule_state(conn, rules))
+    for part in _chunks(missing):
+        marks = ",".join("?" * len(part))
+        cur = conn.execute(
+            f"{NODE_SELECT} WHERE n.id IN ({marks}) AND +n.scope_key = ?", [*part, scope_key]
+        )
+        rows.extend(_dicts(cur, cache))
+    return rows
+
+
+def _with_rule_state(conn: sqlite3.Connection, cached: list[Row]) -> list[Row]:
+    """Copies of cached rule rows with their current ``rule_state`` (as the join reads it)."""
+    state: dict[str, str] = {}
+    for part in _chunks([row["id"] for row in cached]):
+        marks = ",".join("?" * len(part))
+        state.update(
+            conn.execute(f"SELECT node_id, state FROM rule_defs WHERE node_id IN ({marks})", part)
+        )
+    return [{**row, "rule_state": state.get(row["id"])} for row in cached]
 
 
 def _fetch_edges(
     conn: sqlite3.Connection, scope_key: str, ids: list[str], knobs: Knobs
-) -> list[sqlite3.Row]:
+) -> list[Row]:
+    """The ``edge_budget`` strongest qualifying edges incident to ``ids``, strongest first
+    (weight·confidence desc, then id).
+
+    The candidates, their strength and their ids come from the covering indexes
+    ``edges_src_rank`` and ``edges_dst_rank`` without touching the table; the cut is made on
+    those, and only the rows that make it are read.
+    """
     budget = edge_budget(knobs)
-    found: dict[str, sqlite3.Row] = {}
+    ranked: dict[int, tuple[float, str]] = {}
+    bounds = [scope_key, knobs.min_edge_weight, knobs.min_edge_confidence]
     for part in _chunks(ids, 400):
         marks = ",".join("?" * len(part))
-        # "+scope_key" filters on the scope without letting SQLite walk the scope's edge index.
         sql = (
-            f"SELECT * FROM edges WHERE (src_id IN ({marks}) OR dst_id IN ({marks}))"
-            " AND +scope_key = ?"
-            " AND weight >= ? AND confidence >= ? ORDER BY weight * confidence DESC, id LIMIT ?"
+            f"SELECT seq, weight * confidence, id FROM edges WHERE src_id IN ({marks})"
+            " AND scope_key = ? AND weight >= ? AND confidence >= ?"
+            f" UNION ALL SELECT seq, weight * confidence, id FROM edges WHERE dst_id IN ({marks})"
+            " AND scope_key = ? AND weight >= ? AND confidence >= ?"
         )
-        params = [*part, *part, scope_key, knobs.min_edge_weight, knobs.min_edge_confidence]
-        for row in conn.execute(sql, [*params, budget]):
-            found[row["id"]] = row
-    edges = sorted(found.values(), key=lambda e: (-e["weight"] * e["confidence"], e["id"]))
-    return edges[:budget]
+        for seq, strength, edge_id in conn.execute(sql, [*part, *bounds, *part, *bounds]):
+            ranked[seq] = (-strength, edge_id)
+    wanted = sorted(ranked, key=ranked.__getitem__)[:budget]
+    edges: list[Row] = []
+    for part in _chunks(wanted):
+        marks = ",".join("?" * len(part))
+        edges.extend(_dicts(conn.execute(f"SELECT * FROM edges WHERE seq IN ({marks})", part)))
+    edges.sort(key=lambda e: (-e["weight"] * e["confidence"], e["id"]))
+    return edges
 
 
 def edge_budget(knobs: Knobs) -> int:
@@ -160,6 +224,7 @@ def expand(
     knobs: Knobs,
     consumer_agent_id: str | None,
     consumer_team_id: str | None,
+    cache: NodeCache | None = None,
 ) -> None:
     """Step 3: edges within ``neighborhood_hops`` of the seeds whose endpoints are both visible."""
     rejected: set[str] = set()
@@ -175,7 +240,7 @@ def expand(
             for end in (e["src_id"], e["dst_id"])
             if end not in graph.nodes and end not in rejected
         }
-        fetched = {row["id"]: row for row in _fetch_nodes(conn, scope_key, sorted(unknown))}
+        fetched = {row["id"]: row for row in _fetch_nodes(conn, scope_key, sorted(unknown), cache)}
         for node_id in unknown:
             row = fetched.get(node_id)
             if (
@@ -230,7 +295,7 @@ def spread(graph: RecallGraph, hops: int) -> None:
     graph.activation = activation
 
 
-def score_of(activation: float, row: sqlite3.Row) -> float:
+def score_of(activation: float, row: Row) -> float:
     """Step 5: ``0.7·activation + 0.15·confidence + 0.15·salience``."""
     return 0.7 * activation + 0.15 * float(row["confidence"]) + 0.15 * float(row["salience"])
 
@@ -267,13 +332,14 @@ def build_graph(
     consumer_team_id: str | None,
 ) -> RecallGraph:
     """Steps 2–6 in one read snapshot."""
+    cache = node_cache(getattr(vectors, "db", None))
     seeds, examined = find_seeds(
-        conn, vectors, scope_key, query, knobs.limit, consumer_agent_id, consumer_team_id
+        conn, vectors, scope_key, query, knobs.limit, consumer_agent_id, consumer_team_id, cache
     )
     graph = RecallGraph(seeds=seeds, seed_candidates=examined)
     for seed in seeds:
         graph.nodes[seed.row["id"]] = seed.row
-    expand(conn, graph, scope_key, knobs, consumer_agent_id, consumer_team_id)
+    expand(conn, graph, scope_key, knobs, consumer_agent_id, consumer_team_id, cache)
     spread(graph, knobs.neighborhood_hops)
     rank_and_cut(graph, knobs)
     return graph

@@ -81,6 +81,11 @@ CREATE TABLE IF NOT EXISTS edges (
 CREATE INDEX IF NOT EXISTS edges_src ON edges (src_id);
 CREATE INDEX IF NOT EXISTS edges_dst ON edges (dst_id);
 CREATE INDEX IF NOT EXISTS edges_commit ON edges (commit_id);
+-- Covering indexes for recall's neighbourhood hops: a hop's candidate edges, their strength
+-- (weight·confidence) and their ids (the tie-break) come from the index alone; only the rows that
+-- make the hop's budget are then read from the table.
+CREATE INDEX IF NOT EXISTS edges_src_rank ON edges (src_id, scope_key, weight, confidence, id);
+CREATE INDEX IF NOT EXISTS edges_dst_rank ON edges (dst_id, scope_key, weight, confidence, id);
 
 -- One rule definition per rule node, read from its slots at first write (§7.9).
 CREATE TABLE IF NOT EXISTS rule_defs (
