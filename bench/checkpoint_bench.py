@@ -25,13 +25,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aionis_langgraph.checkpoint import AionisSaver
-from aionis_server.testing import spawn_server
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph import END, START, StateGraph
 from typing_extensions import TypedDict
+
+from aionis_langgraph.checkpoint import AionisSaver
+from aionis_server.testing import spawn_server
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 SECTION = "## LangGraph checkpointer"

@@ -28,12 +28,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from aionis_langgraph.store import AionisStore
-from aionis_server.embeddings import HashingEmbedder
-from aionis_server.testing import spawn_server
 from langgraph.store.base import BaseStore
 from langgraph.store.memory import InMemoryStore
 from langgraph.store.sqlite import SqliteStore
+
+from aionis_langgraph.store import AionisStore
+from aionis_server.embeddings import HashingEmbedder
+from aionis_server.testing import spawn_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## LangGraph store"

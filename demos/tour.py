@@ -14,10 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from aionis_server import serve_in_thread
-
 from aionis_sdk import AionisClient
 from aionis_sdk.canonical import canon, commit_hash, sha256hex
+from aionis_server import serve_in_thread
 
 FACTS = [
     ("ada-contact", "Ada Lovelace prefers e-mail over phone calls"),

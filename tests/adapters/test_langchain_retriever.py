@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from aionis_langchain import AionisRetriever
 
+from aionis_langchain import AionisRetriever
 from aionis_sdk import AionisClient, AsyncAionisClient
 
 FACTS = {

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from aionis_langchain import AionisRecallTool, AionisRememberTool, create_aionis_tools
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, ToolMessage
 
+from aionis_langchain import AionisRecallTool, AionisRememberTool, create_aionis_tools
 from aionis_sdk import AionisClient, AsyncAionisClient
 
 

@@ -6,9 +6,9 @@ import argparse
 
 import httpx
 import pytest
+
 from aionis_mcp.config import MCPSettings, add_arguments
 from aionis_mcp.errors import error_payload
-
 from aionis_sdk import APIConnectionError, APITimeoutError, NotFoundError
 from aionis_sdk.cli import build_parser
 

@@ -10,9 +10,10 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from aionis_server.testing import free_port
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
+
+from aionis_server.testing import free_port
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from aionis_server.testing import spawn_server
 
 from aionis_sdk import AionisClient, AsyncAionisClient
+from aionis_server.testing import spawn_server
 
 
 @contextmanager

@@ -17,13 +17,13 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
-from aionis_langgraph.store import AionisStore
-from aionis_server.embeddings import HashingEmbedder
-from aionis_server.testing import serve_in_thread
 from langgraph.store.base import BaseStore, IndexConfig
 from langgraph.store.memory import InMemoryStore
 
+from aionis_langgraph.store import AionisStore
 from aionis_sdk import AionisClient, AsyncAionisClient
+from aionis_server.embeddings import HashingEmbedder
+from aionis_server.testing import serve_in_thread
 
 DIM = 256
 FLAVOURS = ["memory", "aionis"]

@@ -11,10 +11,10 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from aionis_langgraph.checkpoint import AionisSaver
 from langgraph.checkpoint.conformance import checkpointer_test, validate
 from langgraph.checkpoint.conformance.capabilities import ALL_CAPABILITIES, DetectedCapabilities
 
+from aionis_langgraph.checkpoint import AionisSaver
 from aionis_sdk import AionisClient, AsyncAionisClient
 
 

@@ -9,13 +9,13 @@ import sys
 import textwrap
 from typing import Annotated
 
-from aionis_langgraph.checkpoint import AionisSaver
-from aionis_langgraph.verify import averify_thread, verify_thread
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, interrupt
 from typing_extensions import TypedDict
 
+from aionis_langgraph.checkpoint import AionisSaver
+from aionis_langgraph.verify import averify_thread, verify_thread
 from aionis_sdk import AionisClient, AsyncAionisClient
 
 

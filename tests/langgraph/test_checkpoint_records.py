@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+from langgraph.checkpoint.serde.types import ERROR, INTERRUPT, RESUME
+
 from aionis_langgraph._records import (
     Identity,
     client_id,
@@ -12,9 +15,6 @@ from aionis_langgraph._records import (
     write_params,
 )
 from aionis_langgraph.checkpoint import _codec as codec
-from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
-from langgraph.checkpoint.serde.types import ERROR, INTERRUPT, RESUME
-
 from aionis_sdk.canonical import canon, sha256hex
 
 SERDE = JsonPlusSerializer()

@@ -8,12 +8,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from aionis_langgraph.store import AionisStore, verify_namespace
-from aionis_server.testing import serve_in_thread
 from langgraph.store.memory import InMemoryStore
 from store_suite import DIM, fresh_scope, hashing_embed, server_url
 
+from aionis_langgraph.store import AionisStore, verify_namespace
 from aionis_sdk import AionisClient
+from aionis_server.testing import serve_in_thread
 
 __all__ = ["server_url"]
 

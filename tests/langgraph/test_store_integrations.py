@@ -9,7 +9,6 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
-from aionis_langgraph.store import AionisStore
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langgraph.config import get_store
@@ -21,6 +20,7 @@ from langgraph_bigtool import create_agent
 from store_suite import fresh_scope, server_url
 from typing_extensions import TypedDict
 
+from aionis_langgraph.store import AionisStore
 from aionis_sdk import AionisClient, AsyncAionisClient
 
 with warnings.catch_warnings():

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aionis_langgraph.checkpoint import AionisSaver
-from aionis_langgraph.cli import main as cli_main
-from aionis_langgraph.verify import averify_thread, verify_thread
 from langgraph.graph import END, START, StateGraph
 from typing_extensions import TypedDict
 
+from aionis_langgraph.checkpoint import AionisSaver
+from aionis_langgraph.cli import main as cli_main
+from aionis_langgraph.verify import averify_thread, verify_thread
 from aionis_sdk import AionisClient, AsyncAionisClient
 
 SCOPE = "tamper"

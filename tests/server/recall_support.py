@@ -11,14 +11,14 @@ import uuid
 from typing import Any
 
 import numpy as np
+
+from aionis_sdk.canonical import scope_key as derive_scope_key
 from aionis_server.clock import now_iso
 from aionis_server.config import ServerConfig
 from aionis_server.context import Principal, RequestContext, ServerState
 from aionis_server.embeddings import EmbeddingProvider, HashingEmbedder
 from aionis_server.storage.db import Database
 from aionis_server.vectors import VectorIndex, unit_rows
-
-from aionis_sdk.canonical import scope_key as derive_scope_key
 
 DIM = 16
 COMMIT = "00000000-0000-5000-8000-000000000001"

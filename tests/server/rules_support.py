@@ -10,12 +10,11 @@ import json
 import uuid
 from typing import Any
 
+from aionis_sdk.canonical import scope_key as derive_scope_key
 from aionis_server.clock import now_iso
 from aionis_server.config import ServerConfig
 from aionis_server.context import Principal, RequestContext, ServerState
 from aionis_server.storage.db import Database
-
-from aionis_sdk.canonical import scope_key as derive_scope_key
 
 _seq = 0
 

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
+
 from aionis_server.testing import serve_in_thread
 
 VECTOR_WRITE: dict[str, Any] = {

@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 import pytest
+
 from aionis_server.rules.conditions import (
     UNDEFINED,
     condition_paths,

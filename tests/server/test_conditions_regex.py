@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from aionis_server.rules.conditions import match
 from aionis_server.rules.regex_guard import regex_refusal, safe_search
 

@@ -7,6 +7,7 @@ import importlib.util
 
 import numpy as np
 import pytest
+
 from aionis_server.embeddings import (
     DEFAULT_DIM,
     EmbeddingProvider,

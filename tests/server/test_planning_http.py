@@ -7,8 +7,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from aionis_server.testing import serve_in_thread
 from rules_support import post, write_rule
+
+from aionis_server.testing import serve_in_thread
 
 SCOPE = "planning"
 

@@ -8,11 +8,12 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from recall_support import add_edge, add_node, axis, make_ctx, make_state
+
 from aionis_server.context import ServerState
 from aionis_server.errors import ApiError
 from aionis_server.services.recall import recall_service, recall_text_service
 from aionis_server.storage.db import Database
-from recall_support import add_edge, add_node, axis, make_ctx, make_state
 
 
 @pytest.fixture

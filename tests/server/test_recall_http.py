@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+
 from aionis_server.testing import serve_in_thread
 
 DIM = 64

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from recall_support import DIM, add_edge, add_node, axis, make_ctx, make_state
+
 from aionis_server.context import ServerState
 from aionis_server.schemas.recall import RecallBody
 from aionis_server.services.recall import recall_service, resolve_knobs
 from aionis_server.storage.db import Database
-from recall_support import DIM, add_edge, add_node, axis, make_ctx, make_state
 
 
 @pytest.fixture

@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rules_support import insert_rule
+
 from aionis_server.rules.evaluate import evaluate_rules
 from aionis_server.storage.db import Database
-from rules_support import insert_rule
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from aionis_server.rules.evaluate import rank_score
 from aionis_server.rules.policy import (
     RankedPatch,

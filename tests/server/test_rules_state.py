@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rules_support import count_rows, insert_rule, make_ctx, make_state, rule_row
+
+from aionis_sdk.canonical import canon, sha256hex
 from aionis_server.context import ServerState
 from aionis_server.errors import ApiError
 from aionis_server.services.rules import (
@@ -18,9 +21,6 @@ from aionis_server.services.rules import (
 )
 from aionis_server.storage.commits import event_commit_hash
 from aionis_server.storage.db import Database
-from rules_support import count_rows, insert_rule, make_ctx, make_state, rule_row
-
-from aionis_sdk.canonical import canon, sha256hex
 
 
 @pytest.fixture

@@ -6,8 +6,9 @@ import time
 
 import jwt
 import pytest
-from aionis_server.config import ApiKeyPrincipal
 from server_support import error_code, live_client
+
+from aionis_server.config import ApiKeyPrincipal
 
 SECRET = "x" * 64
 KEYS = {

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import httpx
+
 from aionis_server.testing import current_processes, spawn_server
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from aionis_server.testing import current_processes, spawn_server
 
 WORKERS = 4

@@ -156,9 +156,10 @@ def test_still_healthy_after_abuse(client: httpx.Client) -> None:
 
 
 def test_internal_errors_are_enveloped() -> None:
-    from aionis_server.app import create_app
     from fastapi import APIRouter
     from fastapi.testclient import TestClient
+
+    from aionis_server.app import create_app
 
     app = create_app()
     boom = APIRouter()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from aionis_server.config import ApiKeyPrincipal
 from server_support import live_client
+
+from aionis_server.config import ApiKeyPrincipal
 
 KEYS = {
     "key-a": ApiKeyPrincipal(tenant_id="tenant-a", agent_id="agent-a"),

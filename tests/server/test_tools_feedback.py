@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rules_support import count_rows, insert_rule, make_ctx, make_state, rule_row
+
 from aionis_server.context import ServerState
 from aionis_server.errors import ApiError
 from aionis_server.services.tools import tools_decision, tools_run, tools_select
 from aionis_server.services.tools_feedback import tools_feedback
 from aionis_server.storage.db import Database
-from rules_support import count_rows, insert_rule, make_ctx, make_state, rule_row
 
 CONTEXT = {"agent": {"id": "agent-a"}, "agent_id": "agent-a", "intent": "test"}
 CANDIDATES = ["unittest", "pytest"]

@@ -7,15 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rules_support import count_rows, insert_rule, make_ctx, make_state
+
+from aionis_sdk.canonical import canon, sha256hex
 from aionis_server.context import ServerState
 from aionis_server.errors import ApiError
 from aionis_server.services.decision_store import resolve_decision
 from aionis_server.services.tool_selection import normalise_candidates, select
 from aionis_server.services.tools import tools_decision, tools_run, tools_select
 from aionis_server.storage.db import Database
-from rules_support import count_rows, insert_rule, make_ctx, make_state
-
-from aionis_sdk.canonical import canon, sha256hex
 
 CONTEXT = {"agent": {"id": "local-user"}, "agent_id": "local-user", "intent": "test"}
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from aionis_server.storage.db import Database
 from aionis_server.vectors import VectorIndex, unit_rows
 
