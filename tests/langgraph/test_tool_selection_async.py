@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.runnables import RunnableConfig
+from test_tool_selection_support import ScriptedChatModel, build_graph, call, make_tools
+
 from aionis_langgraph.tool_selection import (
     NoToolsAllowedError,
     Rule,
@@ -15,10 +19,6 @@ from aionis_langgraph.tool_selection import (
     create_tool_feedback_node,
     create_tool_selector,
 )
-from langchain_core.messages import AIMessage, HumanMessage
-from langchain_core.runnables import RunnableConfig
-from test_tool_selection_support import ScriptedChatModel, build_graph, call, make_tools
-
 from aionis_sdk import AsyncAionisClient
 
 CONFIG: RunnableConfig = {"configurable": {"thread_id": "t-async"}}

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from test_tool_selection_support import ScriptedChatModel, build_graph, call, make_tools
+
 from aionis_langgraph.tool_selection import (
     Rule,
     create_tool_feedback_node,
@@ -11,9 +14,6 @@ from aionis_langgraph.tool_selection import (
     promote,
     write_rule,
 )
-from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
-from test_tool_selection_support import ScriptedChatModel, build_graph, call, make_tools
-
 from aionis_sdk import AionisClient
 
 SEARCH = "search the repo for TODO markers"

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from test_tool_selection_support import ScriptedChatModel, build_graph, call, make_tools
+
 from aionis_langgraph.tool_selection import (
     NoToolsAllowedError,
     Rule,
@@ -13,9 +16,6 @@ from aionis_langgraph.tool_selection import (
     promote,
     write_rule,
 )
-from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
-from test_tool_selection_support import ScriptedChatModel, build_graph, call, make_tools
-
 from aionis_sdk import AionisClient
 
 CLEANUP = {"configurable": {"thread_id": "t-cleanup"}}

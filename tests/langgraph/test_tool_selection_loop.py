@@ -5,6 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from langchain_core.messages import AIMessage, HumanMessage
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.graph import END, START, StateGraph
+from test_tool_selection_support import ScriptedChatModel, call, make_tools
+
 from aionis_langgraph.tool_selection import (
     Rule,
     ToolSelectionState,
@@ -15,11 +20,6 @@ from aionis_langgraph.tool_selection import (
     promote,
     write_rule,
 )
-from langchain_core.messages import AIMessage, HumanMessage
-from langgraph.checkpoint.memory import InMemorySaver
-from langgraph.graph import END, START, StateGraph
-from test_tool_selection_support import ScriptedChatModel, call, make_tools
-
 from aionis_sdk import AionisClient
 
 

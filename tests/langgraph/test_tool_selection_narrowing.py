@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+from langchain_core.messages import AIMessage, HumanMessage
+from test_tool_selection_support import ScriptedChatModel, build_graph, call, make_tools
+
 from aionis_langgraph.tool_selection import (
     Rule,
     create_tool_selector,
@@ -12,9 +15,6 @@ from aionis_langgraph.tool_selection import (
     tool_client_id,
     write_rule,
 )
-from langchain_core.messages import AIMessage, HumanMessage
-from test_tool_selection_support import ScriptedChatModel, build_graph, call, make_tools
-
 from aionis_sdk import AionisClient
 
 CONFIG = {"configurable": {"thread_id": "t-narrow"}}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from pydantic import ValidationError
+
 from aionis_langgraph.tool_selection import (
     Rule,
     explain_rules,
@@ -12,8 +14,6 @@ from aionis_langgraph.tool_selection import (
     set_rule_state,
     write_rule,
 )
-from pydantic import ValidationError
-
 from aionis_sdk import AionisClient, BadRequestError
 
 TOOLS = ["rm", "ls", "cat"]

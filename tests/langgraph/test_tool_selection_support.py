@@ -10,12 +10,6 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from aionis_langgraph.tool_selection import (
-    ToolSelectionState,
-    create_agent_node,
-    create_guarded_tool_node,
-    create_tool_feedback_node,
-)
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
@@ -25,6 +19,13 @@ from langchain_core.tools import BaseTool, StructuredTool
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from pydantic import PrivateAttr
+
+from aionis_langgraph.tool_selection import (
+    ToolSelectionState,
+    create_agent_node,
+    create_guarded_tool_node,
+    create_tool_feedback_node,
+)
 
 DESCRIPTIONS = {
     "rm": "Delete files and directories from the disk permanently",
