@@ -1,0 +1,1 @@
+"""Data files shipped with the demos (JSON, loaded with importlib.resources)."""

@@ -1,0 +1,1 @@
+"""The support demo's hand-written dataset: customers.json and followups.json."""
