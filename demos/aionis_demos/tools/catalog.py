@@ -70,7 +70,7 @@ class RuleSpec:
 
 
 def _load(name: str) -> Any:
-    source = resources.files("aionis_demos").joinpath("data", "tools", name)
+    source = resources.files("aionis_demos") / "data" / "tools" / name
     return json.loads(source.read_text(encoding="utf-8"))
 
 

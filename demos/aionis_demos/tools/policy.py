@@ -15,14 +15,16 @@ order offered) and, when the tool selector recommends some, a system line
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable
+from langchain_core.tools import BaseTool
+from pydantic import Field
 
 __all__ = ["PREFERRED_PREFIX", "KeywordPolicyModel", "choose_tool", "keyword_score", "words"]
 
@@ -65,14 +67,21 @@ class KeywordPolicyModel(BaseChatModel):
     """A deterministic chat model that answers every turn with one tool call (see module doc)."""
 
     keywords: dict[str, tuple[str, ...]]
-    offered: list[str] = []
+    offered: list[str] = Field(default_factory=list)
 
     @property
     def _llm_type(self) -> str:
         return "aionis-demo-keyword-policy"
 
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Runnable[Any, BaseMessage]:
-        return self.model_copy(update={"offered": [t.name for t in tools]})
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: str | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        names = [t.name for t in tools if isinstance(t, BaseTool)]
+        return self.model_copy(update={"offered": names})
 
     def _generate(
         self,
@@ -91,6 +100,11 @@ class KeywordPolicyModel(BaseChatModel):
         if tool is None:
             message = AIMessage("I have no tool for this.")
         else:
-            call = {"name": tool, "args": {"request": task}, "id": f"call-{tool}", "type": "tool_call"}
+            call = {
+                "name": tool,
+                "args": {"request": task},
+                "id": f"call-{tool}",
+                "type": "tool_call",
+            }
             message = AIMessage(f"Using {tool} ({how}).", tool_calls=[call])
         return ChatResult(generations=[ChatGeneration(message=message)])

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langchain_core.runnables import RunnableConfig
 
 from aionis_langgraph.tool_selection import Rule, promote, write_rule
 from aionis_sdk import AionisClient
@@ -170,8 +171,9 @@ def _decide(
 ) -> tuple[Decision, dict[str, Any]]:
     bench.current = task
     start = len(bench.log)
-    config = {"configurable": {"thread_id": f"{strategy}-r{rnd}-{task.id}"}}
-    out = graph.invoke({"messages": [HumanMessage(task.text)], "task_context": task.context()}, config)
+    config: RunnableConfig = {"configurable": {"thread_id": f"{strategy}-r{rnd}-{task.id}"}}
+    state: dict[str, Any] = {"messages": [HumanMessage(task.text)], "task_context": task.context()}
+    out = graph.invoke(state, config)
     runs = bench.log[start:]
     ai = next(m for m in reversed(out["messages"]) if isinstance(m, AIMessage))
     chosen = ai.tool_calls[0]["name"] if ai.tool_calls else None
