@@ -6,9 +6,9 @@ tool decision, and the call is retried only when it cannot have reached the serv
 
 from __future__ import annotations
 
-from typing import Any, overload
+from typing import Any
 
-from typing_extensions import Unpack
+from typing_extensions import Unpack, overload
 
 from .._operations import CONTEXT_ASSEMBLE, PLANNING_CONTEXT
 from ..types import (

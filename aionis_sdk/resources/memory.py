@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, overload
+from typing import Any
 
-from typing_extensions import Unpack
+from typing_extensions import Unpack, overload
 
 from .._operations import FIND, RECALL, RECALL_TEXT, RESOLVE, WRITE
 from ..types import (

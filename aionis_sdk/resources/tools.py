@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, overload
+from typing import Any
 
-from typing_extensions import Unpack
+from typing_extensions import Unpack, overload
 
 from .._operations import TOOLS_DECISION, TOOLS_FEEDBACK, TOOLS_RUN, TOOLS_SELECT
 from ..types import (
