@@ -20,7 +20,7 @@ from docs_support import DOCS, ROOT, code_blocks, missing_lines, programs_with_o
 from aionis_sdk import __version__
 
 pytest.importorskip("aionis_server")
-from aionis_server import serve_in_thread  # noqa: E402
+from aionis_server import serve_in_thread
 
 EXECUTED_PAGES = ["quickstart.md", "concepts.md", "troubleshooting.md"]
 
@@ -73,7 +73,8 @@ def test_shell_commands_use_real_subcommands_and_flags() -> None:
         for block in code_blocks((DOCS / page).read_text("utf-8")):
             if block.lang in {"bash", "sh", "console"}:
                 commands += [
-                    line.strip() for line in block.code.splitlines()
+                    line.strip()
+                    for line in block.code.splitlines()
                     if line.strip().startswith("aionis ")
                 ]
     assert any(c.startswith("aionis serve") for c in commands)
