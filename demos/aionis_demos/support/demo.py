@@ -18,6 +18,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from langchain_core.messages import AIMessage, HumanMessage
@@ -25,7 +26,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from .agent import build_agent
 from .dataset import Dataset, FollowUp, is_correct, load_dataset
 from .models import load_models
-from .variants import VARIANTS, Backend, Citation, VerifySummary
+from .variants import DB_NAME, VARIANTS, Backend, Citation, VerifySummary
 
 __all__ = ["Answer", "DemoResult", "PhaseResult", "VariantResult", "run_demo"]
 
@@ -212,6 +213,8 @@ def run_demo(
 ) -> DemoResult:
     """Run the whole demo and return every measurement. ``workdir`` holds the Aionis SQLite
     file (a temporary directory by default); ``llm`` overrides ``$AIONIS_DEMO_LLM``."""
+    if workdir is not None and any(Path(workdir).glob(f"{DB_NAME}*")):
+        raise ValueError(f"{workdir} already holds {DB_NAME}: pass an empty directory")
     started = time.perf_counter()
     dataset = load_dataset(customers)
     answer_model, extract_model, model_desc = load_models(extraction_script(dataset), llm)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -29,6 +30,7 @@ from .models import HashEmbeddings
 
 __all__ = [
     "AGENT_ID",
+    "DB_NAME",
     "VARIANTS",
     "Backend",
     "Citation",
@@ -40,6 +42,7 @@ __all__ = [
 
 AGENT_ID = "support-agent"
 EMBED_DIM = 1536
+DB_NAME = "support-memory.db"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,7 +92,7 @@ def aionis_session(workdir: str) -> Iterator[Backend]:
     from aionis_sdk import AionisClient
     from aionis_server import spawn_server
 
-    db_path = f"{workdir}/support-memory.db"
+    db_path = str(Path(workdir) / DB_NAME)
     with (
         spawn_server(db_path) as base_url,
         AionisClient(base_url=base_url, agent_id=AGENT_ID) as client,
@@ -138,7 +141,7 @@ Session = Callable[[str], AbstractContextManager[Backend]]
 
 # name -> (label, session factory)
 VARIANTS: dict[str, tuple[str, Session]] = {
-    "no-memory": ("No long-term memory", no_memory_session),
-    "inmemory": ("LangGraph InMemoryStore", inmemory_session),
-    "aionis": ("Aionis (AionisStore + AionisSaver)", aionis_session),
+    "no-memory": ("no memory", no_memory_session),
+    "inmemory": ("InMemoryStore", inmemory_session),
+    "aionis": ("Aionis", aionis_session),
 }
