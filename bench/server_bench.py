@@ -304,10 +304,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     seed_s = 0.0
     marker = tmp / "seeded.json"
     reused = False
+    seed_mode = "in-process (--seed-direct)" if args.seed_direct else "HTTP"
     if args.reuse and marker.is_file():
         info = json.loads(marker.read_text(encoding="utf-8"))
         if info.get("nodes") == args.nodes and info.get("dim") == args.dim:
             seed_s, reused = float(info["seed_s"]), True
+            seed_mode = f"{info['mode']}, database reused from an earlier run"
             print(f"reusing {db_path} seeded with {args.nodes:,} nodes ({info['mode']})")
     if args.seed_direct and not reused:
         print(f"seeding {args.nodes:,} nodes in-process into {db_path}")
@@ -364,11 +366,24 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             topic = topics[i % len(topics)]
             return "/v1/memory/recall_text", {"scope": SCOPE, "query_text": sentence(rng, topic)}
 
+        c = args.concurrency
         results = [
-            bench.measure("write (1 node + 1 edge)", args.requests, write_body),
-            bench.measure("find (type / client_id)", args.requests, find_body),
-            bench.measure("recall_text (balanced)", args.requests, recall_body),
+            bench.measure(f"write (1 node + 1 edge), {c} clients", args.requests, write_body),
+            bench.measure(f"find (type / client_id), {c} clients", args.requests, find_body),
+            bench.measure(f"recall_text (balanced), {c} clients", args.requests, recall_body),
         ]
+        if args.latency_requests and c != 1:
+            # One client at a time: the latency of a call on an otherwise idle server.
+            single = Bench(base_url, 1, args.seed + 1)
+            results += [
+                single.measure(
+                    "write (1 node + 1 edge), 1 client", args.latency_requests, write_body
+                ),
+                single.measure(
+                    "recall_text (balanced), 1 client", args.latency_requests, recall_body
+                ),
+            ]
+            single.close()
         rss_end = _rss_kib(pid)
         bench.close()
     db_bytes = sum(p.stat().st_size for p in tmp.glob("bench.db*") if p.is_file())
@@ -377,8 +392,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "concurrency": args.concurrency,
         "dim": args.dim,
         "seed_s": seed_s,
-        "seed_mode": ("in-process (--seed-direct)" if args.seed_direct else "HTTP")
-        + (", database reused from an earlier run" if reused else ""),
+        "seed_mode": seed_mode,
         "startup_s": startup_s,
         "results": results,
         "db_bytes": db_bytes,
@@ -397,7 +411,8 @@ def render(report: dict[str, Any]) -> str:
         f"### {n:,} nodes",
         "",
         f"Measured {report['when']} on {report['machine']}; {report['concurrency']} concurrent "
-        f"clients on the same machine; embedding dim {report['dim']}; 1-minute load average "
+        f'clients on the same machine (rows marked "1 client": one call at a time); embedding '
+        f"dim {report['dim']}; 1-minute load average "
         f"{report['load']:.1f} when the run ended (other work on the machine inflates latencies).",
         "",
         "| operation | requests | p50 ms | p95 ms | p99 ms | mean ms | req/s |",
@@ -471,6 +486,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="with --workdir: skip seeding when it already holds a database seeded with --nodes "
         "(the timed writes of earlier runs stay in it)",
+    )
+    parser.add_argument(
+        "--latency-requests",
+        type=int,
+        default=200,
+        help="also time this many write and recall_text calls from a single client (0: skip)",
     )
     parser.add_argument("--seed-only", action="store_true", help="with --seed-direct: stop after")
     args = parser.parse_args(argv)
