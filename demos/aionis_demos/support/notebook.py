@@ -114,7 +114,7 @@ def build_notebook() -> Any:
     """The notebook as an ``nbformat`` node, without outputs."""
     import nbformat
 
-    nb = nbformat.v4.new_notebook()
+    nb = nbformat.v4.new_notebook()  # type: ignore[no-untyped-call]
     nb.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",
@@ -123,9 +123,9 @@ def build_notebook() -> Any:
     nb.metadata["language_info"] = {"name": "python"}
     for i, (kind, source) in enumerate(CELLS):
         cell = (
-            nbformat.v4.new_markdown_cell(source)
+            nbformat.v4.new_markdown_cell(source)  # type: ignore[no-untyped-call]
             if kind == "markdown"
-            else nbformat.v4.new_code_cell(source)
+            else nbformat.v4.new_code_cell(source)  # type: ignore[no-untyped-call]
         )
         cell["id"] = f"support-{i:02d}"  # stable ids: regenerating gives the same file
         nb.cells.append(cell)
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = sys.argv[1:] if argv is None else argv
     path = Path(args[0]) if args else Path("demos/support_memory.ipynb")
-    nbformat.write(build_notebook(), str(path))
+    nbformat.write(build_notebook(), str(path))  # type: ignore[no-untyped-call]
     print(f"wrote {path}")
     return 0
 
