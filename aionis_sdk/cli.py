@@ -20,6 +20,14 @@ from ._version import __version__
 __all__ = ["main"]
 
 PLUGINS = ("aionis_server.cli", "aionis_langgraph.cli", "aionis_mcp.cli", "aionis_demos.cli")
+# The command each plugin is known to add: running it imports only that plugin (importing all of
+# them costs seconds). Help, or an unknown command, still imports every plugin.
+PLUGIN_COMMANDS = {
+    "serve": "aionis_server.cli",
+    "verify": "aionis_langgraph.cli",
+    "mcp": "aionis_mcp.cli",
+    "demo": "aionis_demos.cli",
+}
 EXTRAS_HINT = (
     "more subcommands appear with the extras: aionis-sdk[server] (reference server), "
     "[langgraph], [mcp], and the demos"
@@ -37,7 +45,17 @@ def _health(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _plugins_for(argv: Sequence[str] | None) -> tuple[str, ...]:
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in args if not a.startswith("-")), None)
+    if command == "health" or ("--version" in args and command is None):
+        return ()
+    if command in PLUGIN_COMMANDS and not {"-h", "--help"} & set(args[: args.index(command)]):
+        return (PLUGIN_COMMANDS[command],)
+    return PLUGINS
+
+
+def build_parser(plugins: Sequence[str] = PLUGINS) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aionis", description="Aionis SDK tools.", epilog=EXTRAS_HINT
     )
@@ -50,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="server URL (default: $AIONIS_BASE_URL or http://127.0.0.1:3321)",
     )
     health.set_defaults(func=_health)
-    for name in PLUGINS:
+    for name in plugins:
         try:
             module: Any = importlib.import_module(name)
         except ImportError:
@@ -62,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(_plugins_for(argv))
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
     if func is None:

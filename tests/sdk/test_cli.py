@@ -50,3 +50,22 @@ def test_plugins_register_subcommands(
     monkeypatch.setitem(sys.modules, "aionis_demos.cli", plugin)
     assert cli.main(["demo"]) == 0
     assert "demo ran" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--version"], ()),
+        (["health", "--base-url", "http://x"], ()),
+        (["serve", "--port", "0"], ("aionis_server.cli",)),
+        (["verify", "--thread", "t"], ("aionis_langgraph.cli",)),
+        (["demo", "tools"], ("aionis_demos.cli",)),
+        (["--help"], cli.PLUGINS),
+        ([], cli.PLUGINS),
+        (["unknown-command"], cli.PLUGINS),
+    ],
+)
+def test_only_the_plugin_of_the_command_is_imported(
+    argv: list[str], expected: tuple[str, ...]
+) -> None:
+    assert cli._plugins_for(argv) == expected
