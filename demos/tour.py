@@ -106,6 +106,7 @@ def main() -> None:
 
             step("5. Verify a recalled memory's commit without trusting the server")
             citation = recall.context.citations[0]
+            assert citation.commit_uri is not None
             commit = client.memory.resolve(uri=citation.commit_uri).commit
             assert commit is not None
             assert commit.parent_id is None  # /write chains only when asked to

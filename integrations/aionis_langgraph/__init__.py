@@ -39,7 +39,21 @@ _EXPORTS: dict[str, str] = {
     "verify_thread": ".verify",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "AionisSaver",
+    "AionisStore",
+    "Rule",
+    "ToolSelectionState",
+    "VerifyReport",
+    "averify_namespace",
+    "averify_thread",
+    "create_agent_node",
+    "create_guarded_tool_node",
+    "create_tool_feedback_node",
+    "create_tool_selector",
+    "verify_namespace",
+    "verify_thread",
+]
 
 
 def __getattr__(name: str) -> Any:

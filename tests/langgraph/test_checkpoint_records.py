@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.serde.types import ERROR, INTERRUPT, RESUME
 
@@ -146,3 +147,13 @@ def test_metadata_filter() -> None:
     assert not codec.metadata_matches({"a": 1}, {"a": 2})
     assert codec.metadata_matches({"a": 1}, {"b": None})  # absent == None, as InMemorySaver
     assert codec.metadata_matches({"a": 1}, None)
+
+
+def test_package_exports_resolve_lazily_and_match_all() -> None:
+    import aionis_langgraph
+
+    assert set(aionis_langgraph.__all__) == set(aionis_langgraph._EXPORTS)
+    for name in aionis_langgraph.__all__:
+        assert getattr(aionis_langgraph, name) is not None
+    with pytest.raises(AttributeError):
+        _ = aionis_langgraph.NoSuchThing
