@@ -17,12 +17,19 @@ Record (``slots`` of the version node)::
 It follows the shared record layout of ``aionis_langgraph._records`` (``lg``/``family``/``kind``;
 ``seq`` plays the role of ``order`` within an item). The TTL is kept as integer milliseconds so
 the record itself carries no float of ours (the user's value may, and ``canon`` writes numbers
-as ECMAScript does). ``client_id = "lgstore:<item>:<seq>:<sha256(canon(record))[:16]>"`` is
-deterministic, so a retried
-write is idempotent, and two writers racing for the same ``seq`` produce two distinct versions
-(the later one by server time wins; both stay in history). Text to embed lives in separate
-``event`` nodes (one per extracted text, ``text_summary`` = the text) whose slots point at the
-version that wrote them (``texts_of``); a ``touch`` keeps the texts of the version it refreshes.
+as ECMAScript does).
+
+``client_id = "lgstore:<item>:<seq>"`` is a function of the item and its version number only, so
+the version at a given ``seq`` is found with one indexed ``/find`` by ``client_id`` (the server
+scans every node for a ``slots_contains`` filter, but looks a ``client_id`` up in an index). The
+``seq`` numbers of an item are contiguous (a writer writes ``head.seq + 1``), so the head is
+the version whose successor does not exist. A retried write is idempotent; two writers racing
+for the same ``seq`` write the same node id, and as nodes are immutable the first write wins
+(the race is linearised as "the loser's put, then the winner's"). Text to embed lives in
+separate ``event`` nodes (one per extracted text, ``text_summary`` = the text) whose slots point
+at the version that wrote them (``of`` = ``texts_of``: the version's client_id plus the first 16
+hex of its record hash, so a racing loser's texts are never attributed to the winner); a
+``touch`` keeps the texts of the version it refreshes.
 """
 
 from __future__ import annotations
@@ -55,9 +62,11 @@ __all__ = [
     "parse_time",
     "record_sha",
     "text_client_id",
+    "texts_key",
     "to_item",
     "to_search_item",
     "ttl_ms",
+    "version_client_id",
     "version_from_node",
 ]
 
@@ -111,12 +120,22 @@ def record_sha(record: Mapping[str, Any]) -> str:
     return sha256hex(canon(record))
 
 
+def version_client_id(item: str, seq: int) -> str:
+    """client_id of the version number ``seq`` of ``item`` (see the module docstring)."""
+    return client_id(ID_PREFIX, item, seq)
+
+
 def client_id_for(record: Mapping[str, Any]) -> str:
-    return client_id(ID_PREFIX, record["item"], record["seq"], record_sha(record)[:16])
+    return version_client_id(str(record["item"]), int(record["seq"]))
 
 
-def text_client_id(version_client_id: str, index: int) -> str:
-    return f"{version_client_id}:t{index}"
+def texts_key(record: Mapping[str, Any]) -> str:
+    """The ``of`` of the text nodes a record writes itself (``texts_of == "self"``)."""
+    return client_id_for(record) + ":" + record_sha(record)[:16]
+
+
+def text_client_id(texts_of: str, index: int) -> str:
+    return f"{texts_of}:t{index}"
 
 
 def is_version_slots(slots: Any) -> bool:
@@ -166,7 +185,7 @@ def build_record(
         record.update(
             value=prev_rec.get("value"),
             index=prev_rec.get("index"),
-            texts_of=prev_rec.get("texts_of"),
+            texts_of=previous.texts_of if previous else None,
             created_at=prev_rec.get("created_at"),
             updated_at=prev_rec.get("updated_at"),
             ttl_ms=prev_rec.get("ttl_ms"),
@@ -220,11 +239,12 @@ class Version:
         """client_id of the version whose text nodes embed this version's value."""
         owner = self.record.get("texts_of")
         if owner == "self":
-            return self.client_id
+            return texts_key(self.record)
         return str(owner) if owner else None
 
     def order_key(self) -> tuple[int, str, str]:
-        """Newest wins: highest seq, then latest server time, then client_id."""
+        """Newest wins: highest seq (one node per seq; the rest only breaks ties in data
+        written by earlier layouts)."""
         return (int(self.record["seq"]), self.server_created_at, self.client_id)
 
 

@@ -1,14 +1,22 @@
 """Store operations as sans-I/O plans: get, put/delete, list_namespaces, TTL refresh.
 
-Lookups use ``/find`` with ``slots_contains``. Namespaces are stored as arrays, and the server
-compares arrays index by index allowing longer stored arrays, so the pattern ``{"ns": prefix}``
-selects every namespace under ``prefix``. Results are newest first; versions are reduced to the
-latest per item client-side (see ``_encoding.latest_versions``).
+One item is looked up by ``client_id`` (``lgstore:<item>:<seq>``, an indexed point lookup on the
+server): its head is the version whose successor ``seq + 1`` does not exist. A per-store
+:class:`HeadCache` remembers the newest version seen of each item, so a warm ``get`` is one
+probe ("is there a ``seq + 1``?") and a ``put`` is that probe plus the ``/write``. A cold item
+costs one probe per version seen, galloping (1, 2, 4, ...) over long histories.
+
+Scans (search, list_namespaces) use ``/find`` with ``slots_contains``. Namespaces are stored as
+arrays, and the server compares arrays index by index allowing longer stored arrays, so the
+pattern ``{"ns": prefix}`` selects every namespace under ``prefix``. Results are newest first;
+versions are reduced to the latest per item client-side (see ``_encoding.latest_versions``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -35,14 +43,66 @@ from ._encoding import (
     item_id,
     latest_versions,
     text_client_id,
+    texts_key,
     to_item,
+    version_client_id,
     version_from_node,
 )
 from ._filters import literal_prefix, select_namespaces
 
-__all__ = ["PAGE", "Settings", "extract_texts", "get_plan", "list_namespaces_plan", "put_plan"]
+__all__ = [
+    "PAGE",
+    "HeadCache",
+    "Settings",
+    "extract_texts",
+    "get_plan",
+    "list_namespaces_plan",
+    "put_plan",
+]
 
 PAGE = 200  # the largest page /find allows
+HEAD_CACHE_SIZE = 100_000
+
+
+class HeadCache:
+    """The newest version of each item this store has seen (bounded, least recently used out).
+
+    An entry is a fact, never a guess: that version exists. It may be stale (a later version by
+    another writer), which is why every use probes ``seq + 1`` first. A version this store
+    *wrote* is kept unconfirmed: if another writer won the race for that ``seq`` (same node id,
+    first write kept), the stored content is not ours, so a read fetches it once.
+    """
+
+    def __init__(self, size: int = HEAD_CACHE_SIZE) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._heads: OrderedDict[str, tuple[Version, bool]] = OrderedDict()
+
+    def get(self, item: str) -> tuple[Version, bool] | None:
+        with self._lock:
+            entry = self._heads.get(item)
+            if entry is not None:
+                self._heads.move_to_end(item)
+            return entry
+
+    def note(self, version: Version, confirmed: bool = True) -> None:
+        """Remember ``version`` unless a newer one of its item is already known."""
+        if self.size <= 0:
+            return
+        with self._lock:
+            old = self._heads.get(version.item)
+            if old is not None:
+                old_seq, new_seq = int(old[0].record["seq"]), int(version.record["seq"])
+                if old_seq > new_seq or (old_seq == new_seq and (old[1] or not confirmed)):
+                    return
+            self._heads[version.item] = (version, confirmed)
+            self._heads.move_to_end(version.item)
+            while len(self._heads) > self.size:
+                self._heads.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._heads.clear()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,6 +115,7 @@ class Settings:
     dim: int | None  # the server's embedding dimension (needed with client_embed)
     identity: Identity | None  # owner and lane of written nodes (None: the client's defaults)
     clock: Callable[[], datetime]
+    heads: HeadCache = dataclasses.field(default_factory=HeadCache, compare=False)
 
 
 def extract_texts(value: Mapping[str, Any], paths: Sequence[str]) -> list[str]:
@@ -68,27 +129,71 @@ def extract_texts(value: Mapping[str, Any], paths: Sequence[str]) -> list[str]:
     return out
 
 
-def item_versions_call(item: str, limit: int = 5) -> Call:
+def version_call(item: str, seq: int) -> Call:
+    """The version number ``seq`` of ``item``: an indexed point lookup by client_id."""
     return Call(
         "find",
         {
             "type": "evidence",
-            "slots_contains": {"family": FAMILY, "kind": KIND, "item": item},
+            "client_id": version_client_id(item, seq),
             "include_slots": True,
             "include_meta": True,
-            "limit": limit,
+            "limit": 1,
         },
     )
 
 
-def latest_of(item: str) -> Plan[Version | None]:
-    """The newest version of one item (None if it was never written)."""
-    resp = yield item_versions_call(item)
-    versions = [v for v in map(version_from_node, resp.get("nodes") or []) if v is not None]
-    return latest_versions(versions).get(item)
+def probe(item: str, seq: int) -> Plan[Version | None]:
+    resp = yield version_call(item, seq)
+    for version in map(version_from_node, resp.get("nodes") or []):
+        if version is not None and version.item == item:
+            return version
+    return None
 
 
-def page_call(prefix: tuple[str, ...], offset: int) -> Call:
+def _seq(version: Version) -> int:
+    return int(version.record["seq"])
+
+
+def latest_of(item: str, settings: Settings, confirm: bool = True) -> Plan[Version | None]:
+    """The newest version of one item (None if it was never written).
+
+    From the cached head (else from ``seq`` 1), probe the successor; over a long unseen history
+    gallop (+1, +2, +4, ...) and then bisect between the last version found and the first gap.
+    ``confirm=False`` (puts) skips re-reading a head this store wrote itself: a put needs only
+    its ``seq`` and client_id, which are the same whoever won that ``seq``.
+    """
+    cached = settings.heads.get(item)
+    if cached is None:
+        known = yield from probe(item, 1)
+        if known is None:
+            return None
+    else:
+        known, confirmed = cached
+        if confirm and not confirmed:
+            fetched = yield from probe(item, _seq(known))
+            known = fetched or known
+    step = 1
+    gap: int | None = None
+    while gap is None:
+        found = yield from probe(item, _seq(known) + step)
+        if found is None:
+            gap = _seq(known) + step
+        else:
+            known = found
+            step *= 2
+    while gap - _seq(known) > 1:
+        middle = (_seq(known) + gap) // 2
+        found = yield from probe(item, middle)
+        if found is None:
+            gap = middle
+        else:
+            known = found
+    settings.heads.note(known)
+    return known
+
+
+def page_call(prefix: tuple[str, ...], offset: int, limit: int = PAGE) -> Call:
     pattern: dict[str, Any] = {"family": FAMILY, "kind": KIND}
     if prefix:
         pattern["ns"] = list(prefix)
@@ -99,28 +204,35 @@ def page_call(prefix: tuple[str, ...], offset: int) -> Call:
             "slots_contains": pattern,
             "include_slots": True,
             "include_meta": True,
-            "limit": PAGE,
+            "limit": limit,
             "offset": offset,
         },
     )
 
 
-def scan_page(prefix: tuple[str, ...], offset: int) -> Plan[tuple[list[Version], bool]]:
-    """One page of versions under ``prefix``, newest first, and whether more pages exist."""
-    resp = yield page_call(prefix, offset)
+def scan_page(
+    prefix: tuple[str, ...], offset: int, settings: Settings, limit: int = PAGE
+) -> Plan[tuple[list[Version], bool]]:
+    """One page of versions under ``prefix``, newest first, and whether more pages exist.
+
+    The server stops scanning once it has ``limit + 1`` matches, so a small page under a small
+    namespace is cheaper than a full one."""
+    resp = yield page_call(prefix, offset, limit)
     nodes = resp.get("nodes") or []
     versions = [v for v in map(version_from_node, nodes) if v is not None]
+    for version in versions:
+        settings.heads.note(version)
     page = resp.get("page") or {}
-    has_more = bool(page.get("has_more", len(nodes) >= PAGE))
+    has_more = bool(page.get("has_more", len(nodes) >= limit))
     return versions, has_more
 
 
-def scan_all(prefix: tuple[str, ...]) -> Plan[list[Version]]:
+def scan_all(prefix: tuple[str, ...], settings: Settings) -> Plan[list[Version]]:
     """Every version under ``prefix`` (newest first)."""
     out: list[Version] = []
     offset = 0
     while True:
-        versions, has_more = yield from scan_page(prefix, offset)
+        versions, has_more = yield from scan_page(prefix, offset, settings)
         out.extend(versions)
         offset += PAGE
         if not has_more:
@@ -140,7 +252,7 @@ def touch_plan(current: Version, settings: Settings) -> Plan[Version]:
 
 
 def get_plan(op: GetOp, settings: Settings) -> Plan[Item | None]:
-    current = yield from latest_of(item_id(op.namespace, op.key))
+    current = yield from latest_of(item_id(op.namespace, op.key), settings)
     if current is None or not is_live(current.record, settings.clock()):
         return None
     if op.refresh_ttl and current.record.get("ttl_ms") is not None:
@@ -157,7 +269,7 @@ def _texts_for(op: PutOp, settings: Settings) -> list[str]:
 
 def put_plan(op: PutOp, settings: Settings) -> Plan[None]:
     """Put (``op.value`` set) or delete (``None``): one new version in its own commit."""
-    current = yield from latest_of(item_id(op.namespace, op.key))
+    current = yield from latest_of(item_id(op.namespace, op.key), settings, confirm=False)
     now = settings.clock()
     if op.value is None:
         if current is None or not is_live(current.record, now):
@@ -197,9 +309,10 @@ def write_version(
     if texts and settings.client_embed:
         vectors = yield Call("embed_documents", {"texts": texts})
     label = "store:" + "/".join(record["ns"]) + "/" + str(record["key"])
+    owner = texts_key(record)
     for i, text in enumerate(texts):
         node: dict[str, Any] = {
-            "client_id": text_client_id(cid, i),
+            "client_id": text_client_id(owner, i),
             "type": "event",
             "title": label[:200],
             "text_summary": text,
@@ -209,7 +322,7 @@ def write_version(
                 "kind": TEXT_KIND,
                 "item": record["item"],
                 "ns": record["ns"],
-                "of": cid,
+                "of": owner,
                 "seq": i,
             },
         }
@@ -244,13 +357,15 @@ def write_version(
     for written in resp.get("nodes") or []:
         if written.get("client_id") == cid:
             node_id = str(written.get("id"))
-    return Version(
+    version = Version(
         record=record,
         client_id=cid,
         node_id=node_id,
         commit_id=resp.get("commit_id"),
         server_created_at="~",  # sorts after any ISO time: this is the newest we know of
     )
+    settings.heads.note(version, confirmed=False)
+    return version
 
 
 def fit_dimension(vector: Sequence[float], dim: int | None) -> list[float]:
@@ -289,7 +404,7 @@ def live_latest(versions: Sequence[Version], now: datetime) -> list[Version]:
 
 def list_namespaces_plan(op: ListNamespacesOp, settings: Settings) -> Plan[list[tuple[str, ...]]]:
     prefix = literal_prefix(op.match_conditions)
-    versions = yield from scan_all(prefix)
+    versions = yield from scan_all(prefix, settings)
     live = live_latest(versions, settings.clock())
     return select_namespaces(
         (v.namespace for v in live), op.match_conditions, op.max_depth, op.limit, op.offset

@@ -2,7 +2,10 @@
 
 Listing pages ``/find`` (newest version first) under the namespace prefix, keeps the latest live
 version of each item, applies the filter client-side and stops as soon as ``offset + limit``
-items are known.
+items are known. The first page asks for a little more than ``offset + limit`` versions and
+each further page doubles, up to 200: the server scans rows until it has filled a page, so a
+small first page under a small namespace stops early. (Filters stay client-side: a filter on
+*versions* cannot tell whether the matching version is still its item's latest.)
 
 Ranking by meaning asks the server for the nearest text nodes (``/recall_text`` with the query,
 or ``/recall`` with a client-side query vector when the index config has ``embed``), then keeps
@@ -45,14 +48,22 @@ def _wanted(version: Version, op: SearchOp) -> bool:
     )
 
 
-def listing(op: SearchOp, now: datetime) -> Plan[list[tuple[Version, float | None]]]:
+def first_page(need: int) -> int:
+    return min(PAGE, max(20, need + need // 2 + 5))
+
+
+def listing(
+    op: SearchOp, settings: Settings, now: datetime
+) -> Plan[list[tuple[Version, float | None]]]:
     need = op.offset + op.limit
     seen: list[Version] = []
     offset = 0
+    size = first_page(need)
     while True:
-        page, has_more = yield from scan_page(op.namespace_prefix, offset)
+        page, has_more = yield from scan_page(op.namespace_prefix, offset, settings, size)
         seen.extend(page)
-        offset += PAGE
+        offset += size
+        size = min(PAGE, size * 2)
         hits = [v for v in live_latest(seen, now) if _wanted(v, op)]
         if len(hits) >= need or not has_more:
             return [(v, None) for v in hits]
@@ -113,7 +124,7 @@ def semantic(
     assert op.query
     resp = yield from _recall_call(op.query, settings)
     cands = candidates_from(resp, op.namespace_prefix)
-    page, has_more = yield from scan_page(op.namespace_prefix, 0)
+    page, has_more = yield from scan_page(op.namespace_prefix, 0, settings)
     if not has_more:
         hits = [v for v in live_latest(page, now) if _wanted(v, op)]
         return _rank(hits, cands)
@@ -125,7 +136,7 @@ def semantic(
             return ranked
         if item in taken:
             continue
-        current = yield from latest_of(item)
+        current = yield from latest_of(item, settings)
         if current is None or current.texts_of != of:
             continue
         taken.add(item)
@@ -137,7 +148,7 @@ def semantic(
         fill = [v for v in live_latest(seen, now) if v.item not in taken and _wanted(v, op)]
         if len(ranked) + len(fill) >= need or not has_more:
             return ranked + [(v, None) for v in fill]
-        page, has_more = yield from scan_page(op.namespace_prefix, offset)
+        page, has_more = yield from scan_page(op.namespace_prefix, offset, settings)
         seen.extend(page)
         offset += PAGE
     return ranked
@@ -148,7 +159,7 @@ def search_plan(op: SearchOp, settings: Settings) -> Plan[list[SearchItem]]:
     if op.query and settings.indexed:
         ranked = yield from semantic(op, settings, now)
     else:
-        ranked = yield from listing(op, now)
+        ranked = yield from listing(op, settings, now)
     page = ranked[op.offset : op.offset + op.limit]
     out: list[SearchItem] = []
     for version, score in page:
