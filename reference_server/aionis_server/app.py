@@ -25,6 +25,7 @@ from .context import ServerState
 from .errors import ApiError
 from .routes import all_routers
 from .storage.db import Database
+from .storage.meta import bind_embedding
 from .validation import issue_path
 
 log = logging.getLogger("aionis_server")
@@ -159,6 +160,7 @@ def build_state(
 
             embedder = create_provider(config.embedding_provider, config.embedding_dim)
         dim = int(embedder.dim)
+        bind_embedding(database, str(embedder.name), dim)
         if vectors is None:
             from .vectors import VectorIndex
 
