@@ -6,8 +6,10 @@ import sqlite3
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
+from langgraph.store.base import PutOp
 from langgraph.store.memory import InMemoryStore
 from store_suite import DIM, fresh_scope, hashing_embed, server_url
 
@@ -143,6 +145,67 @@ def test_large_namespace_semantic_search_checks_candidates(client: AionisClient)
     assert [h.key for h in hits[:2]] == ["target", "k005"]
     assert all(h.score is not None for h in hits[:2])
     assert len(store.search(("big",), query="quantum", filter={"i": {"$gte": 225}}, limit=10)) == 5
+
+
+# --- point lookups and the head cache ---------------------------------------------------
+
+
+def test_cold_store_finds_the_head_of_a_long_history(client: AionisClient) -> None:
+    writer = AionisStore(client)
+    for i in range(13):  # gallop 1, 2, 4, 8, 16 then bisect down to 13
+        writer.put(("h",), "k", {"v": i})
+    writer.put(("h",), "gone", {"v": 0})
+    writer.delete(("h",), "gone")
+    reader = AionisStore(client)  # its own, empty head cache
+    item = reader.get(("h",), "k")
+    assert item is not None
+    assert item.value == {"v": 12}
+    assert reader.get(("h",), "gone") is None
+    assert reader.get(("h",), "never") is None
+
+
+def test_a_stale_head_cache_never_hides_another_writers_version(client: AionisClient) -> None:
+    a, b = AionisStore(client), AionisStore(client)
+    a.put(("h",), "k", {"v": 1})
+    assert b.get(("h",), "k") is not None  # b caches seq 1
+    a.put(("h",), "k", {"v": 2})
+    got = b.get(("h",), "k")
+    assert got is not None
+    assert got.value == {"v": 2}
+    b.put(("h",), "k", {"v": 3})
+    got = a.get(("h",), "k")
+    assert got is not None
+    assert got.value == {"v": 3}
+    a.delete(("h",), "k")
+    assert b.get(("h",), "k") is None
+    assert b.search(("h",)) == []
+
+
+def test_a_lost_race_for_a_seq_reads_the_winner(client: AionisClient) -> None:
+    """Two writers put the same seq: the first write is kept, the loser reads the winner."""
+    from aionis_langgraph.store._calls import Call
+    from aionis_langgraph.store._drivers import _sync_call
+    from aionis_langgraph.store._plans import put_plan
+
+    a, b = AionisStore(client), AionisStore(client)
+    a.put(("h",), "k", {"v": "first"})
+    assert b.get(("h",), "k") is not None  # b's head: seq 1
+    a.put(("h",), "k", {"v": "a wins"})  # seq 2
+    # b's put of seq 2 races: it did not see a's seq 2 when it probed.
+    plan = put_plan(PutOp(("h",), "k", {"v": "b loses"}), b._settings)
+    response: Any = None
+    while True:
+        try:
+            call: Call = plan.send(response)
+        except StopIteration:
+            break
+        seq2 = call.kwargs.get("client_id", "").endswith(":2")
+        response = {"nodes": []} if seq2 else _sync_call(client, None, call)
+    for store in (a, b):
+        got = store.get(("h",), "k")
+        assert got is not None
+        assert got.value == {"v": "a wins"}
+    assert [i.value for i in b.search(("h",))] == [{"v": "a wins"}]
 
 
 # --- verifiable history -----------------------------------------------------------------
