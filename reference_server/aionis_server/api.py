@@ -58,6 +58,15 @@ MAX_JSON_DEPTH = 100
 _DRAIN_FACTOR = 4  # read at most this many times the limit to answer 413 on a clean connection
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _PARSE_IN_THREAD_BYTES = 64 * 1024
+# orjson turns integers beyond 64 bits into floats where ``json`` keeps them exact: any run of
+# 19+ digits (even inside a string) sends the body down the ``json`` path.
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+
+_orjson: Any
+try:  # the server extra installs orjson; without it every body takes the ``json`` path
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - exercised only without the extra
+    _orjson = None
 
 
 def request_id_of(request: Request) -> str:
@@ -156,8 +165,49 @@ def _check_tree(value: Any) -> None:
                     stack.append((child, depth + 1, f"{path}.{index}" if path else str(index)))
 
 
+def _depth_exceeds(value: Any) -> str | None:
+    """The path of the first container nested deeper than ``MAX_JSON_DEPTH``, else ``None``."""
+    stack: list[tuple[Any, int, str]] = [(value, 0, "")]
+    while stack:
+        item, depth, path = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return path
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if isinstance(child, (dict, list)):
+                    stack.append((child, depth + 1, f"{path}.{key}" if path else str(key)))
+        else:
+            for index, child in enumerate(item):
+                if isinstance(child, (dict, list)):
+                    stack.append((child, depth + 1, f"{path}.{index}" if path else str(index)))
+    return None
+
+
+def _fast_parse(raw: bytes) -> dict[str, Any] | None:
+    """orjson's parse of a body ``json`` would accept with the same result, else ``None``.
+
+    orjson rejects what the ``json`` path rejects (NaN/Infinity, out-of-range floats, invalid
+    UTF-8, lone surrogates, trailing data); bodies it cannot take verbatim (long integers,
+    a BOM, anything it rejects, non-objects) return ``None`` so the ``json`` path decides and
+    words the error. Strings from orjson never hold lone surrogates, so only the nesting depth
+    is left to check.
+    """
+    if _orjson is None or _LONG_DIGITS.search(raw):
+        return None
+    try:
+        value = _orjson.loads(raw)
+    except _orjson.JSONDecodeError:
+        return None
+    if not isinstance(value, dict) or _depth_exceeds(value) is not None:
+        return None
+    return value
+
+
 def parse_json_object(raw: bytes) -> dict[str, Any]:
     """Parse a request body into an object, or raise ``invalid_json`` / ``invalid_request``."""
+    fast = _fast_parse(raw)
+    if fast is not None:
+        return fast
     try:
         value = json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float)
     except RecursionError:

@@ -76,8 +76,10 @@ def embed_nodes(ctx: RequestContext, prepared: PreparedWrite, auto_embed: bool) 
 
     Runs outside the write lock. Nodes that already exist are skipped (they are immutable).
     """
-    if not prepared.nodes:
-        return
+    if not any(
+        n.client_vector is not None or (auto_embed and n.embed_text) for n in prepared.nodes
+    ):
+        return  # nothing to attach: skip the read of existing ids (small auto_embed=false writes)
     existing = existing_node_ids(ctx, [n.id for n in prepared.nodes])
     to_embed: list[NodeRow] = []
     for node in prepared.nodes:
