@@ -58,9 +58,9 @@ MAX_JSON_DEPTH = 100
 _DRAIN_FACTOR = 4  # read at most this many times the limit to answer 413 on a clean connection
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _PARSE_IN_THREAD_BYTES = 64 * 1024
-# orjson turns integers beyond 64 bits into floats where ``json`` keeps them exact: any run of
-# 19+ digits (even inside a string) sends the body down the ``json`` path.
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+# orjson turns integers beyond 64 bits into floats where ``json`` keeps them exact: a parsed
+# float this large sends the body down the ``json`` path (which decides int or float).
+_INT_EDGE = float(2**63)
 
 _orjson: Any
 try:  # the server extra installs orjson; without it every body takes the ``json`` path
@@ -165,40 +165,37 @@ def _check_tree(value: Any) -> None:
                     stack.append((child, depth + 1, f"{path}.{index}" if path else str(index)))
 
 
-def _depth_exceeds(value: Any) -> str | None:
-    """The path of the first container nested deeper than ``MAX_JSON_DEPTH``, else ``None``."""
-    stack: list[tuple[Any, int, str]] = [(value, 0, "")]
+def _plain_tree(value: Any) -> bool:
+    """Nesting within ``MAX_JSON_DEPTH`` and no float that may have been a long integer."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
-        item, depth, path = stack.pop()
+        item, depth = stack.pop()
         if depth > MAX_JSON_DEPTH:
-            return path
-        if isinstance(item, dict):
-            for key, child in item.items():
-                if isinstance(child, (dict, list)):
-                    stack.append((child, depth + 1, f"{path}.{key}" if path else str(key)))
-        else:
-            for index, child in enumerate(item):
-                if isinstance(child, (dict, list)):
-                    stack.append((child, depth + 1, f"{path}.{index}" if path else str(index)))
-    return None
+            return False
+        for child in item.values() if isinstance(item, dict) else item:
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
+            elif isinstance(child, float) and abs(child) >= _INT_EDGE:
+                return False
+    return True
 
 
 def _fast_parse(raw: bytes) -> dict[str, Any] | None:
     """orjson's parse of a body ``json`` would accept with the same result, else ``None``.
 
     orjson rejects what the ``json`` path rejects (NaN/Infinity, out-of-range floats, invalid
-    UTF-8, lone surrogates, trailing data); bodies it cannot take verbatim (long integers,
-    a BOM, anything it rejects, non-objects) return ``None`` so the ``json`` path decides and
-    words the error. Strings from orjson never hold lone surrogates, so only the nesting depth
-    is left to check.
+    UTF-8, lone surrogates, trailing data). Bodies it may not take verbatim (a float of 2**63
+    or more, which may have been a long integer; a BOM; anything it rejects; non-objects)
+    return ``None`` so the ``json`` path decides and words the error. Strings from orjson
+    never hold lone surrogates, so only the nesting depth is left to check.
     """
-    if _orjson is None or _LONG_DIGITS.search(raw):
+    if _orjson is None:
         return None
     try:
         value = _orjson.loads(raw)
     except _orjson.JSONDecodeError:
         return None
-    if not isinstance(value, dict) or _depth_exceeds(value) is not None:
+    if not isinstance(value, dict) or not _plain_tree(value):
         return None
     return value
 

@@ -46,4 +46,5 @@ def test_same_errors(raw: bytes, code: str) -> None:
 
 def test_fast_path_taken_for_plain_bodies() -> None:
     assert api._fast_parse(b'{"nodes": [{"slots": {"b": "QUJD"}}]}') is not None
-    assert api._fast_parse(b'{"n": 12345678901234567890}') is None  # long integer
+    assert api._fast_parse(b'{"n": 123456789012345678901234567890}') is None  # beyond 64 bits
+    assert api._fast_parse(b'{"n": [1, {"x": 1e19}]}') is None  # maybe a long integer
