@@ -44,6 +44,16 @@ Accept = Callable[[int], bool]
 AcceptMany = Callable[[Sequence[int]], Iterable[int]]
 MANIFEST_VERSION = 1
 _SYNC_CHUNK = 2000
+# Half-precision cosines of unit vectors are within ~5e-4 (rounding) plus float32 summation
+# error of the exact ones; twice a generous bound on that difference.
+_APPROX_MARGIN = 4e-3
+_ADD_SLICE = 512  # HNSW inserts per hold of a scope's lock
+_ADD_THREADS = max(1, min(4, os.cpu_count() or 1))
+
+
+def _add_threads(count: int) -> int:
+    """usearch threads for inserting ``count`` vectors: one for small writes, else all cores."""
+    return 1 if count < 256 else _ADD_THREADS
 
 
 def unit_rows(vectors: npt.ArrayLike, dim: int) -> F32:
@@ -161,18 +171,31 @@ class VectorIndex:
             if not fresh.any():
                 return 0
             keys, matrix = keys[fresh], matrix[fresh]
-            if scope.hnsw is not None:
-                scope.hnsw.add(keys, matrix, threads=1)
-            else:
+            if scope.hnsw is None:
                 scope.append_exact(keys, matrix)
                 if scope.n >= self.exact_threshold:
                     self._promote(scope)
-            return len(keys)
+                return len(keys)
+        # HNSW inserts cost ~1-5 ms each: a batch is inserted in slices with usearch's own
+        # threads, releasing the scope lock between slices so searches are not held up for the
+        # whole batch. Keys were filtered for freshness under the lock; a concurrent add of the
+        # same keys is filtered again per slice.
+        for start in range(0, len(keys), _ADD_SLICE):
+            part_keys = keys[start : start + _ADD_SLICE]
+            part = matrix[start : start + _ADD_SLICE]
+            with scope.lock:
+                assert scope.hnsw is not None
+                still = scope.missing(part_keys)
+                if not still.all():
+                    part_keys, part = part_keys[still], part[still]
+                if len(part_keys):
+                    scope.hnsw.add(part_keys, part, threads=_add_threads(len(part_keys)))
+        return len(keys)
 
     def _promote(self, scope: _Scope) -> None:
         """Move a scope from the exact matrix to an HNSW graph (caller holds ``scope.lock``)."""
         index = self._new_hnsw()
-        index.add(scope.keys[: scope.n], scope.mat[: scope.n])
+        index.add(scope.keys[: scope.n], scope.mat[: scope.n], threads=_add_threads(scope.n))
         scope.hnsw = index
         scope.keys = np.zeros(0, dtype=np.int64)
         scope.mat = np.zeros((0, self.dim), dtype=np.float32)
@@ -293,30 +316,75 @@ class VectorIndex:
             if len(accepted) >= 2 * k or want >= total:
                 break
             want = min(total, want * 4)
-        return self._rescore(accepted, q)[:k]
+        return self._rescore(accepted, q, k, scope, hnsw)
 
-    def _rescore(self, seqs: list[int], q: F32) -> list[tuple[int, float]]:
-        """Exact cosines from the float32 vectors in SQLite, best first (seq asc on ties)."""
+    def _rescore(
+        self,
+        seqs: list[int],
+        q: F32,
+        k: int | None = None,
+        scope: _Scope | None = None,
+        hnsw: Index | None = None,
+    ) -> list[tuple[int, float]]:
+        """The ``k`` best of ``seqs`` by exact cosine with the float32 vectors in SQLite, best
+        first (seq asc on ties).
+
+        The exact cosines are those of one ``(len(seqs), dim) @ q`` product over the unit rows in
+        ``seqs`` order, as always. Only the rows that can reach the top ``k`` are read, though:
+        the half-precision copies held by the HNSW graph give every candidate an approximate
+        cosine within ``_APPROX_MARGIN / 2`` of its exact one, so a candidate more than
+        ``_APPROX_MARGIN`` below the ``k``-th best approximate cosine cannot be in the exact top
+        ``k``. The rows read are placed at their positions in an otherwise zero matrix of the
+        full shape: each output of a matrix-vector product depends only on its own row and the
+        shape, so the cosines are bit-identical to those of the full product.
+        """
         if not seqs:
             return []
+        n = len(seqs)
+        keep = np.arange(n)
+        if k is not None and n > k and hnsw is not None and scope is not None:
+            approx = self._approx(scope, hnsw, seqs, q)
+            if approx is not None:
+                kth = float(np.partition(approx, n - k)[n - k])
+                keep = np.flatnonzero(approx >= kth - _APPROX_MARGIN)
+        wanted = [seqs[i] for i in keep]
         found: dict[int, bytes] = {}
         with self.db.read() as conn:
-            for start in range(0, len(seqs), 500):
-                part = seqs[start : start + 500]
+            for start in range(0, len(wanted), 500):
+                part = wanted[start : start + 500]
                 marks = ",".join("?" * len(part))
                 for seq, blob in conn.execute(
                     f"SELECT node_seq, vector FROM node_embeddings WHERE node_seq IN ({marks})",
                     part,
                 ):
                     found[int(seq)] = blob
-        order = [s for s in seqs if s in found]
-        if not order:
-            return []
-        matrix = unit_rows(np.frombuffer(b"".join(found[s] for s in order), dtype="<f4"), self.dim)
-        sims = matrix @ q
-        scored = [(s, float(v)) for s, v in zip(order, sims, strict=True)]
+        if len(keep) == n:  # every row: the product over the rows found, as always
+            order = [s for s in seqs if s in found]
+            if not order:
+                return []
+            blobs = b"".join(found[s] for s in order)
+            sims = unit_rows(np.frombuffer(blobs, dtype="<f4"), self.dim) @ q
+            scored = [(s, float(v)) for s, v in zip(order, sims, strict=True)]
+        else:
+            if len(found) < len(wanted):
+                return self._rescore(seqs, q, k)  # a row is gone: positions shift, do it all
+            matrix = np.zeros((n, self.dim), dtype=np.float32)
+            blobs = b"".join(found[s] for s in wanted)
+            matrix[keep] = unit_rows(np.frombuffer(blobs, dtype="<f4"), self.dim)
+            sims = matrix @ q
+            scored = [(seqs[i], float(sims[i])) for i in keep]
         scored.sort(key=lambda item: (-item[1], item[0]))
-        return scored
+        return scored[:k] if k is not None else scored
+
+    def _approx(self, scope: _Scope, hnsw: Index, seqs: list[int], q: F32) -> F32 | None:
+        """Cosines of ``seqs`` from the graph's half-precision vectors (``None`` if any is gone)."""
+        with scope.lock:
+            stored: Any = hnsw.get(np.asarray(seqs, dtype=np.int64))
+        if not isinstance(stored, tuple) or any(v is None for v in stored):
+            return None
+        matrix = np.vstack(stored).reshape(len(seqs), self.dim).astype(np.float32)
+        approx: F32 = matrix @ q
+        return approx
 
     # -- persistence -------------------------------------------------------------------------
 

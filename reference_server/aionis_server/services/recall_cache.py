@@ -12,15 +12,25 @@ goes away with its database. Cached rows are shared between requests: treat them
 
 from __future__ import annotations
 
+import itertools
 import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
-__all__ = ["NODE_CACHE_ROWS", "NodeCache", "node_cache"]
+__all__ = [
+    "NODE_CACHE_ROWS",
+    "SEED_FACTS_MAX",
+    "NodeCache",
+    "SeedFact",
+    "SeedFacts",
+    "node_cache",
+    "seed_facts",
+]
 
 NODE_CACHE_ROWS = 20_000  # about 2 KiB each with the bench's short texts
+SEED_FACTS_MAX = 250_000  # about 200 bytes each: ~50 MB per database at most
 
 Row = dict[str, Any]
 
@@ -63,8 +73,75 @@ class NodeCache:
             self._rows.clear()
 
 
+class SeedFact(NamedTuple):
+    """What decides whether a node may seed a recall, apart from a rule's state.
+
+    ``static_ok``: tier ``hot|warm``, embedding ``ready``, a seed type, and for topics a
+    ``slots.topic_state`` that is absent or ``"active"`` — all columns of the immutable node row.
+    Visibility is decided per consumer from ``memory_lane`` and the owners; a rule's state is
+    read fresh on every recall (it is the one mutable input).
+    """
+
+    node_id: str
+    scope_key: str
+    static_ok: bool
+    memory_lane: str
+    owner_agent_id: str | None
+    owner_team_id: str | None
+    is_rule: bool
+
+
+class SeedFacts:
+    """Seed-eligibility facts by ``nodes.seq`` for one database (at most ``capacity``).
+
+    Only rows read from a committed snapshot are stored, and a ``seq`` names one row forever
+    (nodes are never updated or deleted), so an entry never goes stale. When full, the oldest
+    half is dropped (insertion order).
+    """
+
+    def __init__(self, capacity: int = SEED_FACTS_MAX) -> None:
+        self.capacity = capacity
+        self._facts: dict[int, SeedFact] = {}
+        self._scopes: dict[str, str] = {}  # one string object per scope_key
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._facts)
+
+    def get(self, seq: int) -> SeedFact | None:
+        return self._facts.get(seq)
+
+    def put(self, seq: int, fact: SeedFact) -> None:
+        if self.capacity <= 0:
+            return
+        with self._lock:
+            scope = self._scopes.setdefault(fact.scope_key, fact.scope_key)
+            self._facts[seq] = fact._replace(scope_key=scope)
+            if len(self._facts) > self.capacity:
+                drop = len(self._facts) - self.capacity // 2
+                for old in list(itertools.islice(self._facts, drop)):
+                    del self._facts[old]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._facts.clear()
+
+
 _CACHES: weakref.WeakKeyDictionary[Any, NodeCache] = weakref.WeakKeyDictionary()
+_FACTS: weakref.WeakKeyDictionary[Any, SeedFacts] = weakref.WeakKeyDictionary()
 _CACHES_LOCK = threading.Lock()
+
+
+def seed_facts(db: Any) -> SeedFacts | None:
+    """The seed-eligibility facts of ``db`` (created on first use); ``None`` without one."""
+    if db is None:
+        return None
+    with _CACHES_LOCK:
+        facts = _FACTS.get(db)
+        if facts is None:
+            facts = SeedFacts()
+            _FACTS[db] = facts
+        return facts
 
 
 def node_cache(db: Any) -> NodeCache | None:

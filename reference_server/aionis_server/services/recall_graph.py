@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..storage.visibility import is_visible, visibility_sql
+from ..storage.visibility import is_visible
 from ..vectors import VectorIndex
-from .recall_cache import NodeCache, node_cache
+from .recall_cache import NodeCache, SeedFact, SeedFacts, node_cache, seed_facts
 
 Row = dict[str, Any]
 
@@ -89,37 +89,93 @@ def find_seeds(
     consumer_agent_id: str | None,
     consumer_team_id: str | None,
     cache: NodeCache | None = None,
+    facts: SeedFacts | None = None,
 ) -> tuple[list[Seed], int]:
-    """Step 2: the ``limit`` best eligible nodes, and how many candidates were examined."""
-    vis, vis_params = visibility_sql(consumer_agent_id, consumer_team_id, "n.")
-    type_marks = ",".join("?" * len(SEED_TYPES))
-    rows_by_seq: dict[int, Row] = {}
+    """Step 2: the ``limit`` best eligible nodes, and how many candidates were examined.
+
+    Eligibility is decided from :class:`~.recall_cache.SeedFacts` (immutable columns, read once
+    per seq with a narrow query) plus, for rules, their state read now; full rows are read only
+    for the nodes that come back from the vector search.
+    """
+    facts = facts if facts is not None else SeedFacts(capacity=0)
     examined = 0
+    newest: list[int] = []  # the snapshot's highest seq, read on first need
+    fresh_facts: dict[int, SeedFact] = {}
+
+    def fact_of(seq: int) -> SeedFact | None:
+        return fresh_facts.get(seq) or facts.get(seq)
 
     def eligible(seqs: Sequence[int]) -> list[int]:
         nonlocal examined
         examined += len(seqs)
-        accepted: list[int] = []
-        for part in _chunks(seqs):
+        unknown = [s for s in seqs if fact_of(s) is None]
+        for part in _chunks(unknown):
             marks = ",".join("?" * len(part))
-            sql = (
-                f"{NODE_SELECT} WHERE n.seq IN ({marks}) AND +n.scope_key = ?"
-                " AND n.tier IN ('hot', 'warm') AND n.embedding_status = 'ready'"
-                f" AND n.type IN ({type_marks}) AND {vis}"
-                " AND (n.type <> 'rule' OR r.state IN ('shadow', 'active'))"
-                " AND (n.type <> 'topic' OR json_extract(n.slots_json, '$.topic_state') IS NULL"
-                "      OR json_extract(n.slots_json, '$.topic_state') = 'active')"
+            cur = conn.execute(_FACT_SELECT.format(marks=marks), [*SEED_TYPES, *part])
+            for seq, node_id, skey, ok, lane, owner_agent, owner_team, ntype in cur:
+                fact = SeedFact(
+                    node_id, skey, bool(ok), lane, owner_agent, owner_team, ntype == "rule"
+                )
+                fresh_facts[seq] = fact
+                facts.put(seq, fact)
+        if not newest:
+            newest.append(
+                int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM nodes").fetchone()[0])
             )
-            cur = conn.execute(sql, [*part, scope_key, *SEED_TYPES, *vis_params])
-            for row in _dicts(cur, cache):
-                rows_by_seq[row["seq"]] = row
-                accepted.append(row["seq"])
+        accepted: list[int] = []
+        rules: list[int] = []
+        for seq in seqs:
+            known = fact_of(seq)
+            if (
+                known is None
+                or seq > newest[0]  # committed after this snapshot began
+                or not known.static_ok
+                or known.scope_key != scope_key
+                or not is_visible(
+                    known.memory_lane,
+                    known.owner_agent_id,
+                    known.owner_team_id,
+                    consumer_agent_id,
+                    consumer_team_id,
+                )
+            ):
+                continue
+            (rules if known.is_rule else accepted).append(seq)
+        for part in _chunks(rules):
+            marks = ",".join("?" * len(part))
+            accepted.extend(
+                row[0]
+                for row in conn.execute(
+                    f"SELECT n.seq FROM nodes n JOIN rule_defs r ON r.node_id = n.id"
+                    f" WHERE n.seq IN ({marks}) AND r.state IN ('shadow', 'active')",
+                    part,
+                )
+            )
         return accepted
 
     hits = vectors.search(scope_key, query, limit + SEED_SLACK, accept_many=eligible)
+    by_id: dict[str, int] = {}
+    for seq, _ in hits:
+        fact = fact_of(seq)
+        if fact is not None:
+            by_id[fact.node_id] = seq
+    rows_by_seq = {
+        by_id[row["id"]]: row for row in _fetch_nodes(conn, scope_key, sorted(by_id), cache)
+    }
     seeds = [Seed(rows_by_seq[seq], sim) for seq, sim in hits if seq in rows_by_seq]
     seeds.sort(key=lambda s: (-s.similarity, -float(s.row["confidence"]), s.row["id"]))
     return seeds[:limit], examined
+
+
+# The immutable seed-eligibility columns of nodes (rule state excepted), by seq.
+_FACT_SELECT = (
+    "SELECT n.seq, n.id, n.scope_key,"
+    " n.tier IN ('hot', 'warm') AND n.embedding_status = 'ready' AND n.type IN (?, ?, ?, ?, ?)"
+    " AND (n.type <> 'topic' OR json_extract(n.slots_json, '$.topic_state') IS NULL"
+    "      OR json_extract(n.slots_json, '$.topic_state') = 'active'),"
+    " n.memory_lane, n.owner_agent_id, n.owner_team_id, n.type"
+    " FROM nodes n WHERE n.seq IN ({marks})"
+)
 
 
 def _dicts(cur: sqlite3.Cursor, cache: NodeCache | None = None) -> list[Row]:
@@ -332,9 +388,18 @@ def build_graph(
     consumer_team_id: str | None,
 ) -> RecallGraph:
     """Steps 2–6 in one read snapshot."""
-    cache = node_cache(getattr(vectors, "db", None))
+    db = getattr(vectors, "db", None)
+    cache = node_cache(db)
     seeds, examined = find_seeds(
-        conn, vectors, scope_key, query, knobs.limit, consumer_agent_id, consumer_team_id, cache
+        conn,
+        vectors,
+        scope_key,
+        query,
+        knobs.limit,
+        consumer_agent_id,
+        consumer_team_id,
+        cache,
+        seed_facts(db),
     )
     graph = RecallGraph(seeds=seeds, seed_candidates=examined)
     for seed in seeds:
