@@ -175,6 +175,9 @@ def _plain_tree(value: Any) -> bool:
         for child in item.values() if isinstance(item, dict) else item:
             if isinstance(child, (dict, list)):
                 stack.append((child, depth + 1))
+            elif isinstance(child, str):
+                if depth >= MAX_JSON_DEPTH:  # _check_tree counts strings as a level too
+                    return False
             elif isinstance(child, float) and abs(child) >= _INT_EDGE:
                 return False
     return True

@@ -48,3 +48,20 @@ def test_fast_path_taken_for_plain_bodies() -> None:
     assert api._fast_parse(b'{"nodes": [{"slots": {"b": "QUJD"}}]}') is not None
     assert api._fast_parse(b'{"n": 123456789012345678901234567890}') is None  # beyond 64 bits
     assert api._fast_parse(b'{"n": [1, {"x": 1e19}]}') is None  # maybe a long integer
+
+
+@pytest.mark.parametrize("leaf", [b'"s"', b"1", b"null"])
+def test_depth_edge_matches_json_path(leaf: bytes) -> None:
+    for levels in (99, 100, 101):
+        raw = b'{"a": ' + b"[" * levels + leaf + b"]" * levels + b"}"
+        try:
+            value = json.loads(raw)
+            api._check_tree(value)
+            expected: object = value
+        except ApiError as exc:
+            expected = exc.code
+        try:
+            got: object = api.parse_json_object(raw)
+        except ApiError as exc:
+            got = exc.code
+        assert got == expected, levels
