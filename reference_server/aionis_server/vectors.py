@@ -27,6 +27,7 @@ import logging
 import os
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -44,6 +45,9 @@ Accept = Callable[[int], bool]
 AcceptMany = Callable[[Sequence[int]], Iterable[int]]
 MANIFEST_VERSION = 1
 _SYNC_CHUNK = 2000
+# Float32 vectors kept in memory for the exact re-scoring of HNSW candidates, per index (i.e. per
+# database): 128 MiB hold ~21,800 vectors of 1536 dimensions (all of a 1e4 database).
+EXACT_CACHE_BYTES = 128 * 2**20
 # Half-precision cosines of unit vectors are within ~5e-4 (rounding) plus float32 summation
 # error of the exact ones; twice a generous bound on that difference.
 _APPROX_MARGIN = 4e-3
@@ -100,6 +104,43 @@ class _Scope:
         self.members.update(int(s) for s in seqs)
 
 
+class ExactCache:
+    """An LRU of float32 vectors (the little-endian bytes stored in ``node_embeddings``) by seq,
+    at most ``capacity`` bytes. A seq's vector never changes, so entries never go stale; the
+    cache belongs to one :class:`VectorIndex`, hence to one database."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.size = 0
+        self._blobs: OrderedDict[int, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._blobs)
+
+    def get_many(self, seqs: Iterable[int]) -> dict[int, bytes]:
+        out: dict[int, bytes] = {}
+        with self._lock:
+            for seq in seqs:
+                blob = self._blobs.get(seq)
+                if blob is not None:
+                    self._blobs.move_to_end(seq)
+                    out[seq] = blob
+        return out
+
+    def put(self, seq: int, blob: bytes) -> None:
+        if len(blob) > self.capacity:
+            return
+        with self._lock:
+            if seq in self._blobs:
+                return
+            self._blobs[seq] = blob
+            self.size += len(blob)
+            while self.size > self.capacity:
+                _, old = self._blobs.popitem(last=False)
+                self.size -= len(old)
+
+
 class VectorIndex:
     """Thread-safe per-scope cosine search over node embeddings (see the module doc)."""
 
@@ -114,6 +155,7 @@ class VectorIndex:
         connectivity: int = 16,
         expansion_add: int = 128,
         expansion_search: int = 96,
+        exact_cache_bytes: int = EXACT_CACHE_BYTES,
     ) -> None:
         self.db = db
         self.dim = dim
@@ -126,6 +168,7 @@ class VectorIndex:
         self._sync_lock = threading.Lock()
         self._watermark = 0
         self._closed = False
+        self._exact = ExactCache(exact_cache_bytes)
         if self.path is not None:
             self._load()
         self.sync()
@@ -348,16 +391,18 @@ class VectorIndex:
                 kth = float(np.partition(approx, n - k)[n - k])
                 keep = np.flatnonzero(approx >= kth - _APPROX_MARGIN)
         wanted = [seqs[i] for i in keep]
-        found: dict[int, bytes] = {}
+        found = self._exact.get_many(wanted)
+        missing = [s for s in wanted if s not in found]
         with self.db.read() as conn:
-            for start in range(0, len(wanted), 500):
-                part = wanted[start : start + 500]
+            for start in range(0, len(missing), 500):
+                part = missing[start : start + 500]
                 marks = ",".join("?" * len(part))
                 for seq, blob in conn.execute(
                     f"SELECT node_seq, vector FROM node_embeddings WHERE node_seq IN ({marks})",
                     part,
                 ):
                     found[int(seq)] = blob
+                    self._exact.put(int(seq), blob)
         if len(keep) == n:  # every row: the product over the rows found, as always
             order = [s for s in seqs if s in found]
             if not order:
