@@ -11,6 +11,10 @@
     .venv/bin/python bench/recall_equivalence.py run --workdir /tmp/eq1e4 --out /tmp/new.jsonl
     .venv/bin/python bench/recall_equivalence.py compare /tmp/old.jsonl /tmp/new.jsonl
 
+``ab`` times the same recall_text calls over HTTP against two servers side by side (the old
+code via ``--a-pythonpath``), each on its own copy of a database, so both see the same machine
+load: one client alternating A and B per call, then 2 and 4 clients in alternating blocks.
+
 ``run`` works on a fresh copy of the prepared database (it writes), in one server state, so the
 caches see every change: a first third of the recalls, then rule states change (SQL, as an
 operator or the rules endpoint would), a second third, then new nodes (shared and private, with
@@ -30,6 +34,7 @@ import random
 import shutil
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -281,6 +286,81 @@ def compare(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def ab(args: argparse.Namespace) -> None:
+    import os
+    import statistics
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from aionis_server.testing import spawn_server
+
+    env_a = {"PYTHONPATH": args.a_pythonpath} if args.a_pythonpath else None
+    rng = random.Random(5)
+    topics = list(sb.TOPICS)
+    bodies = [
+        {"scope": sb.SCOPE, "query_text": sb.sentence(rng, topics[i % 8])}
+        for i in range(args.requests)
+    ]
+
+    def stats(name: str, values: list[float], wall: float | None = None) -> str:
+        out = (
+            f"{name}: p50 {sb.percentile(values, 50):.1f} p95 {sb.percentile(values, 95):.1f}"
+            f" p99 {sb.percentile(values, 99):.1f} mean {statistics.fmean(values):.1f} ms"
+        )
+        return out + (f", {len(values) / wall:.1f} req/s" if wall else "")
+
+    with (
+        spawn_server(args.a_db, embedding_dim=args.dim, startup_timeout=3600, env=env_a) as url_a,
+        spawn_server(args.b_db, embedding_dim=args.dim, startup_timeout=3600) as url_b,
+    ):
+        urls = {"a": url_a, "b": url_b}
+        local = {
+            "a": httpx.Client(base_url=url_a, timeout=120),
+            "b": httpx.Client(base_url=url_b, timeout=120),
+        }
+        for body in bodies[:20]:
+            for client in local.values():
+                client.post("/v1/memory/recall_text", json=body)
+        single: dict[str, list[float]] = {"a": [], "b": []}
+        for i, body in enumerate(bodies):
+            for name in ("a", "b") if i % 2 == 0 else ("b", "a"):
+                t0 = time.perf_counter()
+                res = local[name].post("/v1/memory/recall_text", json=body)
+                single[name].append((time.perf_counter() - t0) * 1000)
+                assert res.status_code == 200, res.text[:200]
+        for name in ("a", "b"):
+            print(stats(f"1 client {name}", single[name]))
+        ratio = [x / y for x, y in zip(single["a"], single["b"], strict=True)]
+        print(f"1 client a/b per pair: median {statistics.median(ratio):.2f}")
+        for conc in args.concurrency:
+            lat: dict[str, list[float]] = {"a": [], "b": []}
+            wall = {"a": 0.0, "b": 0.0}
+            block = max(conc, args.requests // 4)
+            for r, start in enumerate(range(0, args.requests, block)):
+                part = bodies[start : start + block]
+                for name in ("a", "b") if r % 2 == 0 else ("b", "a"):
+                    tl = threading.local()
+
+                    def one(body: dict[str, Any], name: str = name, tl: Any = tl) -> float:
+                        client = getattr(tl, "c", None)
+                        if client is None:
+                            client = tl.c = httpx.Client(base_url=urls[name], timeout=120)
+                        t0 = time.perf_counter()
+                        res = client.post("/v1/memory/recall_text", json=body)
+                        assert res.status_code == 200, res.text[:200]
+                        return (time.perf_counter() - t0) * 1000
+
+                    t0 = time.perf_counter()
+                    with ThreadPoolExecutor(conc) as pool:
+                        lat[name] += list(pool.map(one, part))
+                    wall[name] += time.perf_counter() - t0
+            for name in ("a", "b"):
+                print(stats(f"{conc} clients {name}", lat[name], wall[name]))
+    print(f"load average {os.getloadavg()[0]:.1f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -293,6 +373,13 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--out", required=True)
     r.add_argument("--recalls", type=int, default=300)
     r.add_argument("--dim", type=int, default=1536)
+    t = sub.add_parser("ab")
+    t.add_argument("--a-db", required=True)
+    t.add_argument("--a-pythonpath", default=None, help="source of server A (the old code)")
+    t.add_argument("--b-db", required=True)
+    t.add_argument("--requests", type=int, default=200)
+    t.add_argument("--concurrency", type=int, nargs="*", default=[2, 4])
+    t.add_argument("--dim", type=int, default=1536)
     c = sub.add_parser("compare")
     c.add_argument("old")
     c.add_argument("new")
@@ -301,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
         prepare(args)
     elif args.cmd == "run":
         run(args)
+    elif args.cmd == "ab":
+        ab(args)
     else:
         return compare(args)
     return 0
