@@ -104,8 +104,7 @@ def test_serve_prints_the_line_the_quickstart_shows(tmp_path: Path) -> None:
     shown = "Aionis reference server listening on http://127.0.0.1:"
     assert shown in (DOCS / "quickstart.md").read_text("utf-8")
     aionis = Path(sys.executable).with_name("aionis")
-    if not aionis.exists():
-        pytest.skip("the aionis console script is not installed")
+    assert aionis.exists(), "the aionis console script is missing: the install is broken"
     with subprocess.Popen(
         [str(aionis), "serve", "--db", str(tmp_path / "q.db"), "--port", "0"],
         stdout=subprocess.PIPE,

@@ -74,49 +74,26 @@ def test_regular_writes_keep_first_value_special_channels_latest() -> None:
     ]
 
 
+def _writes_client_id(channel: str) -> str:
+    """The client id of one write set with a single write to ``channel`` (fixed task)."""
+    record = codec.writes_record(
+        SERDE,
+        thread_id="t",
+        gen=0,
+        ns="",
+        checkpoint_id="c",
+        task_id="x",
+        task_path="",
+        writes=[(channel, 1)],
+    )
+    return str(record[0])
+
+
 def test_identical_regular_writes_share_a_client_id() -> None:
-    a = codec.writes_record(
-        SERDE,
-        thread_id="t",
-        gen=0,
-        ns="",
-        checkpoint_id="c",
-        task_id="x",
-        task_path="",
-        writes=[("ch", 1)],
-    )
-    b = codec.writes_record(
-        SERDE,
-        thread_id="t",
-        gen=0,
-        ns="",
-        checkpoint_id="c",
-        task_id="x",
-        task_path="",
-        writes=[("ch", 1)],
-    )
-    s1 = codec.writes_record(
-        SERDE,
-        thread_id="t",
-        gen=0,
-        ns="",
-        checkpoint_id="c",
-        task_id="x",
-        task_path="",
-        writes=[(RESUME, 1)],
-    )
-    s2 = codec.writes_record(
-        SERDE,
-        thread_id="t",
-        gen=0,
-        ns="",
-        checkpoint_id="c",
-        task_id="x",
-        task_path="",
-        writes=[(RESUME, 1)],
-    )
-    assert a[0] == b[0]
-    assert s1[0] != s2[0]
+    # Regular channels are insert-if-absent: a replay maps onto the same node.
+    assert _writes_client_id("ch") == _writes_client_id("ch")
+    # Special channels (RESUME, ERROR, ...) overwrite: every write gets a fresh version.
+    assert _writes_client_id(RESUME) != _writes_client_id(RESUME)
 
 
 def test_tombstones_define_generation_and_hidden_checkpoints() -> None:
