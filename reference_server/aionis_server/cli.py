@@ -57,6 +57,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--synchronous", default="FULL", choices=["OFF", "NORMAL", "FULL", "EXTRA"])
     parser.add_argument("--vector-index-path", default=None)
     parser.add_argument("--local-actor-id", default="local-user")
+    parser.add_argument(
+        "--no-ext-store-index",
+        action="store_true",
+        default=env("AIONIS_EXT_STORE_INDEX", "1").strip().lower() in ("0", "false", "off", "no"),
+        help="do not serve the ext.store_index extension (env AIONIS_EXT_STORE_INDEX=0)",
+    )
     parser.add_argument("--rate-limit-recall-rps", type=float, default=None)
     parser.add_argument("--rate-limit-write-rps", type=float, default=None)
     parser.add_argument("--rate-limit-debug-rps", type=float, default=None)
@@ -91,6 +97,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         pii_redaction=args.pii_redaction,
         synchronous=args.synchronous,
         vector_index_path=args.vector_index_path,
+        ext_store_index=not args.no_ext_store_index,
         rate_limit_recall_rps=args.rate_limit_recall_rps,
         rate_limit_write_rps=args.rate_limit_write_rps,
         rate_limit_debug_rps=args.rate_limit_debug_rps,

@@ -35,6 +35,8 @@ def capabilities(request: Request, state: ServerState) -> list[str]:
     names = [name for name, method, path in CAPABILITY_ROUTES if (method, path) in served]
     if state.limiter is not None and state.limiter.enabled:
         names.append("ext.rate_limit")
+    if state.config.ext_store_index and ("POST", "/v1/ext/store/search") in served:
+        names.append("ext.store_index")
     return names
 
 
