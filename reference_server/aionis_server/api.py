@@ -45,6 +45,7 @@ __all__ = [
     "RouteKind",
     "begin",
     "body_schema",
+    "encode_json",
     "rate_limit",
     "request_id_of",
     "rescope",
@@ -340,9 +341,67 @@ def dump_json(payload: Any) -> bytes:
     )
 
 
+# orjson writes a float below 1e-4 in magnitude differently from ``repr`` ("0.00001" or
+# "1.5e-7" where ``json`` writes "1e-05" and "1.5e-07"); any other finite float, every string
+# and every integer it accepts come out byte-identical. A number token in its compact output
+# always follows ``:``, ``,`` or ``[``, so this finds every such float (and, harmlessly, text
+# inside a string that looks like one).
+_TINY_FLOAT = re.compile(rb"[:,\[]-?(?:0\.0000|[0-9](?:\.[0-9]+)?e-)")
+_PLAIN_LEAVES = frozenset({str, int, bool, type(None)})
+_ORJSON_OPTIONS = 0
+if _orjson is not None:
+    # Subclasses (enums, numpy scalars), dataclasses and datetimes raise instead of being
+    # converted, so they take the ``json`` path and behave as they always did.
+    _ORJSON_OPTIONS = (
+        _orjson.OPT_PASSTHROUGH_SUBCLASS
+        | _orjson.OPT_PASSTHROUGH_DATACLASS
+        | _orjson.OPT_PASSTHROUGH_DATETIME
+    )
+
+
+def _plain_finite(value: Any) -> bool:
+    """Every leaf is a str, int, bool, None or finite float (containers: dict, list, tuple).
+
+    Called only after orjson encoded ``value``, so it is a tree of bounded depth (orjson
+    rejects cycles and deep nesting) with str keys.
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        for child in item.values() if type(item) is dict else item:
+            kind = type(child)
+            if kind is float:
+                if child - child != 0.0:  # NaN or an infinity
+                    return False
+            elif kind is dict or kind is list or kind is tuple:
+                stack.append(child)
+            elif kind not in _PLAIN_LEAVES:
+                return False
+    return True
+
+
+def encode_json(payload: Any) -> bytes:
+    """Exactly the bytes of :func:`dump_json` (or its exception), usually from orjson.
+
+    orjson is used only when its output cannot differ: a tree of plain JSON types with finite
+    floats and no float below 1e-4 in magnitude. Anything else (NaN, infinities, integers
+    beyond 64 bits, non-str keys, subclasses, other types, lone surrogates) takes the ``json``
+    path, which writes or rejects it as before.
+    """
+    if _orjson is not None and type(payload) is dict:
+        try:
+            out: bytes = _orjson.dumps(payload, option=_ORJSON_OPTIONS)
+        except TypeError:  # orjson.JSONEncodeError
+            pass
+        else:
+            if not _TINY_FLOAT.search(out) and _plain_finite(payload):
+                return out
+    return dump_json(payload)
+
+
 def respond(ctx: RequestContext | None, payload: dict[str, Any], status: int = 200) -> Response:
     """A 200 JSON response with the bare resource object (§2)."""
-    return Response(content=dump_json(payload), status_code=status, media_type=JSON_MEDIA_TYPE)
+    return Response(content=encode_json(payload), status_code=status, media_type=JSON_MEDIA_TYPE)
 
 
 async def run_sync(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
