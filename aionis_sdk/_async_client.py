@@ -23,6 +23,7 @@ from ._operations import HEALTH, Operation
 from ._request import PreparedCall
 from ._retry import RetryPolicy
 from .resources.context import AsyncContext, AsyncPlanning
+from .resources.ext_store import AsyncExtStore
 from .resources.memory import AsyncMemory
 from .resources.packs import AsyncPacks
 from .resources.rules import AsyncRules
@@ -110,6 +111,7 @@ class AsyncAionisClient(BaseClient):
         self.tools = AsyncTools(self)
         self.planning = AsyncPlanning(self)
         self.context = AsyncContext(self)
+        self.ext_store = AsyncExtStore(self)
 
     # -- lifecycle -------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from ._operations import HEALTH, Operation
 from ._request import PreparedCall
 from ._retry import RetryPolicy
 from .resources.context import Context, Planning
+from .resources.ext_store import ExtStore
 from .resources.memory import Memory
 from .resources.packs import Packs
 from .resources.rules import Rules
@@ -102,6 +103,7 @@ class AionisClient(BaseClient):
         self.tools = Tools(self)
         self.planning = Planning(self)
         self.context = Context(self)
+        self.ext_store = ExtStore(self)
 
     # -- lifecycle -------------------------------------------------------------------
 

@@ -32,6 +32,16 @@ from .common import (
     Tier,
     WriteIdentity,
 )
+from .ext_store import (
+    ExtStoreHeadsRequest,
+    ExtStoreHeadsResponse,
+    ExtStoreNamespacesRequest,
+    ExtStoreNamespacesResponse,
+    ExtStoreSearchItem,
+    ExtStoreSearchRequest,
+    ExtStoreSearchResponse,
+    ExtStoreVersion,
+)
 from .health import (
     DEFAULT_EMBEDDING_DIM,
     EmbeddingInfo,
@@ -176,6 +186,14 @@ __all__ = [
     "EmbeddingBackfill",
     "EmbeddingInfo",
     "EmbeddingStatus",
+    "ExtStoreHeadsRequest",
+    "ExtStoreHeadsResponse",
+    "ExtStoreNamespacesRequest",
+    "ExtStoreNamespacesResponse",
+    "ExtStoreSearchItem",
+    "ExtStoreSearchRequest",
+    "ExtStoreSearchResponse",
+    "ExtStoreVersion",
     "FeedbackByOutcome",
     "FeedbackRecord",
     "FindFilters",

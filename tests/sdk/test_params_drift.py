@@ -22,6 +22,7 @@ import aionis_sdk.resources as resources
 import aionis_sdk.types as t
 from aionis_sdk.types import memory as m
 from aionis_sdk.types import params as p
+from aionis_sdk.types import params_ext_store as pe
 from aionis_sdk.types import params_recall, planning, recall
 from aionis_sdk.types._base import RequestModel, StrictRequestModel
 from aionis_sdk.types.params_common import SequenceNotStr
@@ -59,6 +60,9 @@ PAIRS: dict[type[BaseModel], type] = {
     t.ToolsDecisionRequest: p.ToolsDecisionParams,
     t.ToolsRunRequest: p.ToolsRunParams,
     t.ToolsFeedbackRequest: p.ToolsFeedbackParams,
+    t.ExtStoreHeadsRequest: pe.ExtStoreHeadsParams,
+    t.ExtStoreSearchRequest: pe.ExtStoreSearchParams,
+    t.ExtStoreNamespacesRequest: pe.ExtStoreNamespacesParams,
 }
 PARAM_TO_MODEL = {param: model for model, param in PAIRS.items()}
 
