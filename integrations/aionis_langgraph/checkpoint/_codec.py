@@ -128,6 +128,18 @@ def rekey(record: Mapping[str, Any], thread_id: str, gen: int) -> tuple[str, dic
     )
 
 
+def weight(record: Mapping[str, Any]) -> int:
+    """Rough size of a record's payloads in bytes (the group commit's batch budget)."""
+    size = 0
+    for key in ("checkpoint", "metadata"):
+        payload = record.get(key)
+        if isinstance(payload, Mapping):
+            size += len(payload.get("b", ""))
+    for write in record.get("writes") or ():
+        size += len(write[2].get("b", "")) if isinstance(write[2], Mapping) else 0
+    return size + 200
+
+
 # --- reading -----------------------------------------------------------------------
 
 

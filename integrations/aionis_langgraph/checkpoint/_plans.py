@@ -2,7 +2,7 @@
 
 Round trips: ``put`` and ``put_writes`` are one ``/write`` each once a thread's generation
 and chain head are known to this saver (the first touch of a thread costs one ``find`` for
-each). ``get_tuple`` is a tombstone ``find`` plus one ``find`` for a given checkpoint id
+each); the saver's group commit (``_group``) lets several of them share one ``/write``. ``get_tuple`` is a tombstone ``find`` plus one ``find`` for a given checkpoint id
 (record and its writes together), or two for the latest checkpoint.
 """
 
@@ -29,6 +29,7 @@ from . import _codec as codec
 
 _BATCH_BYTES = 2_000_000
 _BATCH_NODES = 100
+Item = tuple[str, dict[str, Any]]
 
 
 def _conf(config: RunnableConfig) -> tuple[str, str, str | None]:
@@ -100,7 +101,9 @@ class Core:
         return self.heads.get(thread_id)
 
     def write(self, thread_id: str, items: Sequence[tuple[str, Mapping[str, Any]]]) -> Plan[str]:
-        """One ``/write`` chained to the thread's head; retried once on a stale head."""
+        """One ``/write`` chained to the thread's head; retried once on a stale head.
+
+        ``items`` may hold records of several calls (group commit, see ``_group``)."""
         yield Call("lock", {"key": thread_id})
         head = yield from self.head(thread_id)
         try:
@@ -131,13 +134,13 @@ class Core:
 
     # --- operations -------------------------------------------------------------------
 
-    def put(
+    def prepare_put(
         self,
         config: RunnableConfig,
         checkpoint: Checkpoint,
         metadata: CheckpointMetadata,
-        new_versions: ChannelVersions,
-    ) -> Plan[RunnableConfig]:
+    ) -> Plan[tuple[str, Item, RunnableConfig]]:
+        """The thread, the record and the config ``put`` returns (no write yet)."""
         thread_id, ns, parent_id = _conf(config)
         gen = yield from self.gen(thread_id)
         item = codec.checkpoint_record(
@@ -149,16 +152,27 @@ class Core:
             metadata=get_checkpoint_metadata(config, metadata),
             parent_id=parent_id,
         )
-        yield from self.write(thread_id, [item])
-        return _cfg(thread_id, ns, checkpoint["id"])
+        return thread_id, item, _cfg(thread_id, ns, checkpoint["id"])
 
-    def put_writes(
+    def put(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> Plan[RunnableConfig]:
+        thread_id, item, out = yield from self.prepare_put(config, checkpoint, metadata)
+        yield from self.write(thread_id, [item])
+        return out
+
+    def prepare_writes(
         self,
         config: RunnableConfig,
         writes: Sequence[tuple[str, Any]],
         task_id: str,
         task_path: str,
-    ) -> Plan[None]:
+    ) -> Plan[tuple[str, Item]]:
+        """The thread and the record of a ``put_writes`` (no write yet)."""
         thread_id, ns, checkpoint_id = _conf(config)
         if checkpoint_id is None:
             raise ValueError("put_writes needs a checkpoint_id in the config")
@@ -173,6 +187,16 @@ class Core:
             task_path=task_path,
             writes=writes,
         )
+        return thread_id, item
+
+    def put_writes(
+        self,
+        config: RunnableConfig,
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str,
+    ) -> Plan[None]:
+        thread_id, item = yield from self.prepare_writes(config, writes, task_id, task_path)
         yield from self.write(thread_id, [item])
 
     def latest_id(self, thread_id: str, ns: str, state: codec.ThreadState) -> Plan[str | None]:

@@ -22,12 +22,14 @@ from aionis_sdk import AionisClient, AsyncAionisClient
 from .._calls import Locks, Plan, arun, run
 from .._records import Identity
 from . import _codec as codec
-from ._plans import Cache, Core
+from ._group import AsyncGroupCommit, GroupCommit, Items
+from ._plans import Cache, Core, Item
 
 __all__ = ["DEFAULT_AGENT_ID", "AionisSaver"]
 
 T = TypeVar("T")
 DEFAULT_AGENT_ID = "aionis-langgraph"
+DEFAULT_LINGER = 0.002
 
 
 class AionisSaver(BaseCheckpointSaver[str]):
@@ -38,6 +40,13 @@ class AionisSaver(BaseCheckpointSaver[str]):
     private to ``agent_id`` (default: the client's ``agent_id``, else
     ``"aionis-langgraph"``) in the client's tenant and scope; pass ``lane="shared"`` to
     make them visible to every reader of the scope.
+
+    Group commit: records of calls on one thread that are pending together (a task's
+    ``put_writes`` and the next ``put``, or several tasks' writes) share one commit. A
+    ``put_writes`` waits up to ``linger`` seconds (default 2 ms) for company; a ``put``, or
+    any read or delete of the thread, sends what is pending at once. Every call still
+    returns only after the commit holding its record is acknowledged, and raises that
+    commit's error. ``linger=0`` gives every call a commit of its own.
     """
 
     def __init__(
@@ -48,6 +57,7 @@ class AionisSaver(BaseCheckpointSaver[str]):
         serde: SerializerProtocol | None = None,
         agent_id: str | None = None,
         lane: str = "private",
+        linger: float = DEFAULT_LINGER,
     ) -> None:
         super().__init__(serde=serde)
         if client is None and async_client is None:
@@ -58,6 +68,9 @@ class AionisSaver(BaseCheckpointSaver[str]):
         self.identity = Identity(agent_id=agent_id or configured or DEFAULT_AGENT_ID, lane=lane)
         self._cache = Cache()
         self._locks = Locks()
+        self.linger = max(0.0, float(linger))
+        self._group = GroupCommit(self._write_items, self.linger)
+        self._agroup = AsyncGroupCommit(self._awrite_items, self.linger)
 
     @property
     def _core(self) -> Core:
@@ -69,20 +82,30 @@ class AionisSaver(BaseCheckpointSaver[str]):
     @classmethod
     @contextmanager
     def from_url(
-        cls, base_url: str, *, serde: SerializerProtocol | None = None, **client_kwargs: Any
+        cls,
+        base_url: str,
+        *,
+        serde: SerializerProtocol | None = None,
+        linger: float = DEFAULT_LINGER,
+        **client_kwargs: Any,
     ) -> Iterator[AionisSaver]:
         """A saver with its own sync client, closed when the block ends."""
         with AionisClient(base_url=base_url, **client_kwargs) as client:
-            yield cls(client, serde=serde)
+            yield cls(client, serde=serde, linger=linger)
 
     @classmethod
     @asynccontextmanager
     async def afrom_url(
-        cls, base_url: str, *, serde: SerializerProtocol | None = None, **client_kwargs: Any
+        cls,
+        base_url: str,
+        *,
+        serde: SerializerProtocol | None = None,
+        linger: float = DEFAULT_LINGER,
+        **client_kwargs: Any,
     ) -> AsyncIterator[AionisSaver]:
         """A saver with its own async client, closed when the block ends."""
         async with AsyncAionisClient(base_url=base_url, **client_kwargs) as client:
-            yield cls(async_client=client, serde=serde)
+            yield cls(async_client=client, serde=serde, linger=linger)
 
     # --- drivers ----------------------------------------------------------------------
 
@@ -97,9 +120,37 @@ class AionisSaver(BaseCheckpointSaver[str]):
             return await asyncio.to_thread(run, self.client, plan, self._locks)
         return await arun(self.async_client, plan, self._locks)
 
+    # --- group commit ---------------------------------------------------------------
+
+    def _write_items(self, thread_id: str, items: Items) -> str:
+        return self._run(self._core.write(thread_id, items))
+
+    async def _awrite_items(self, thread_id: str, items: Items) -> str:
+        return await self._arun(self._core.write(thread_id, items))
+
+    def _commit(self, thread_id: str, item: Item, *, urgent: bool) -> None:
+        self._group.submit(thread_id, [item], codec.weight(item[1]), urgent=urgent)
+
+    async def _acommit(self, thread_id: str, item: Item, *, urgent: bool) -> None:
+        weight = codec.weight(item[1])
+        if self.async_client is None:
+            await asyncio.to_thread(self._group.submit, thread_id, [item], weight, urgent=urgent)
+        else:
+            await self._agroup.submit(thread_id, [item], weight, urgent=urgent)
+
+    def _flush(self, thread_ids: Sequence[str] | None = None) -> None:
+        self._group.flush(thread_ids)
+
+    async def _aflush(self, thread_ids: Sequence[str] | None = None) -> None:
+        if self.async_client is None:
+            await asyncio.to_thread(self._group.flush, thread_ids)
+        else:
+            await self._agroup.flush(thread_ids)
+
     # --- sync -------------------------------------------------------------------------
 
     def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        self._flush([_thread(config)])
         return self._run(self._core.get_tuple(config))
 
     def list(
@@ -110,6 +161,7 @@ class AionisSaver(BaseCheckpointSaver[str]):
         before: RunnableConfig | None = None,
         limit: int | None = None,
     ) -> Iterator[CheckpointTuple]:
+        self._flush(_threads(config))
         plan = self._core.list(config, filter=filter, before=before, limit=limit)
         yield from self._run(plan)
 
@@ -120,7 +172,11 @@ class AionisSaver(BaseCheckpointSaver[str]):
         metadata: CheckpointMetadata,
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
-        return self._run(self._core.put(config, checkpoint, metadata, new_versions))
+        if not self.linger:
+            return self._run(self._core.put(config, checkpoint, metadata, new_versions))
+        thread_id, item, out = self._run(self._core.prepare_put(config, checkpoint, metadata))
+        self._commit(thread_id, item, urgent=True)
+        return out
 
     def put_writes(
         self,
@@ -129,23 +185,32 @@ class AionisSaver(BaseCheckpointSaver[str]):
         task_id: str,
         task_path: str = "",
     ) -> None:
-        self._run(self._core.put_writes(config, writes, task_id, task_path))
+        if not self.linger:
+            self._run(self._core.put_writes(config, writes, task_id, task_path))
+            return
+        thread_id, item = self._run(self._core.prepare_writes(config, writes, task_id, task_path))
+        self._commit(thread_id, item, urgent=False)
 
     def delete_thread(self, thread_id: str) -> None:
+        self._flush([str(thread_id)])
         self._run(self._core.delete_thread(str(thread_id)))
 
     def delete_for_runs(self, run_ids: Sequence[str]) -> None:
+        self._flush()
         self._run(self._core.delete_for_runs(list(run_ids)))
 
     def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        self._flush([str(source_thread_id), str(target_thread_id)])
         self._run(self._core.copy_thread(str(source_thread_id), str(target_thread_id)))
 
     def prune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
+        self._flush([str(t) for t in thread_ids])
         self._run(self._core.prune([str(t) for t in thread_ids], strategy))
 
     # --- async ------------------------------------------------------------------------
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        await self._aflush([_thread(config)])
         return await self._arun(self._core.get_tuple(config))
 
     async def alist(
@@ -156,6 +221,7 @@ class AionisSaver(BaseCheckpointSaver[str]):
         before: RunnableConfig | None = None,
         limit: int | None = None,
     ) -> AsyncIterator[CheckpointTuple]:
+        await self._aflush(_threads(config))
         plan = self._core.list(config, filter=filter, before=before, limit=limit)
         for item in await self._arun(plan):
             yield item
@@ -167,7 +233,13 @@ class AionisSaver(BaseCheckpointSaver[str]):
         metadata: CheckpointMetadata,
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
-        return await self._arun(self._core.put(config, checkpoint, metadata, new_versions))
+        if not self.linger:
+            return await self._arun(self._core.put(config, checkpoint, metadata, new_versions))
+        thread_id, item, out = await self._arun(
+            self._core.prepare_put(config, checkpoint, metadata)
+        )
+        await self._acommit(thread_id, item, urgent=True)
+        return out
 
     async def aput_writes(
         self,
@@ -176,21 +248,41 @@ class AionisSaver(BaseCheckpointSaver[str]):
         task_id: str,
         task_path: str = "",
     ) -> None:
-        await self._arun(self._core.put_writes(config, writes, task_id, task_path))
+        if not self.linger:
+            await self._arun(self._core.put_writes(config, writes, task_id, task_path))
+            return
+        thread_id, item = await self._arun(
+            self._core.prepare_writes(config, writes, task_id, task_path)
+        )
+        await self._acommit(thread_id, item, urgent=False)
 
     async def adelete_thread(self, thread_id: str) -> None:
+        await self._aflush([str(thread_id)])
         await self._arun(self._core.delete_thread(str(thread_id)))
 
     async def adelete_for_runs(self, run_ids: Sequence[str]) -> None:
+        await self._aflush()
         await self._arun(self._core.delete_for_runs(list(run_ids)))
 
     async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        await self._aflush([str(source_thread_id), str(target_thread_id)])
         await self._arun(self._core.copy_thread(str(source_thread_id), str(target_thread_id)))
 
     async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
+        await self._aflush([str(t) for t in thread_ids])
         await self._arun(self._core.prune([str(t) for t in thread_ids], strategy))
 
     # --- versions ---------------------------------------------------------------------
 
     def get_next_version(self, current: str | None, channel: None = None) -> str:
         return codec.next_version(current)
+
+
+def _thread(config: RunnableConfig) -> str:
+    return str((config.get("configurable") or {}).get("thread_id"))
+
+
+def _threads(config: RunnableConfig | None) -> list[str] | None:
+    """The thread a read names, or ``None`` (all threads) when it names none."""
+    thread_id = ((config or {}).get("configurable") or {}).get("thread_id")
+    return None if thread_id is None else [str(thread_id)]
