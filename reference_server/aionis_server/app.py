@@ -206,6 +206,11 @@ def create_app(
             lambda: build_state(cfg, embedder=embedder, vectors=vectors)
         )
         app.state.aionis = state
+        # Vector-index inserts run on a background thread from here on (see vectors.py); the
+        # index is saved by close_state after that thread stops.
+        start_indexer: Callable[[], Any] | None = getattr(state.vectors, "start_indexer", None)
+        if callable(start_indexer):
+            start_indexer()
         log.info("aionis reference server ready (db=%s, auth=%s)", cfg.db_path, cfg.auth_mode)
         try:
             yield

@@ -13,6 +13,15 @@ a vector committed by any writer is searchable even if :meth:`add` was never cal
 (Node rows are append-only and the single writer assigns ``seq`` in commit order, so nothing can
 appear below the watermark later.)
 
+Background indexing (:meth:`VectorIndex.start_indexer`, done by the server at start-up): writes
+call :meth:`VectorIndex.publish` after their commit, which only wakes an indexer thread that runs
+:meth:`sync`; the HNSW inserts (several ms each in a large graph) are then off the write's
+acknowledgement path. Read-your-writes for recall stays exact because :meth:`search` itself runs
+:meth:`sync` first: it waits for an indexing pass in progress (``_sync_lock``) and then indexes
+whatever is still above the watermark, i.e. everything committed before the search began.
+Without the indexer (tools, bulk seeding), :meth:`publish` inserts at once, as :meth:`add` does.
+The indexer logs and survives failures; if its thread is gone, the next publish restarts it.
+
 Persistence (``path`` given): a directory holding ``manifest.json`` (dim, dtype, watermark, one
 entry per scope) and one file per scope (``.usearch`` graph or ``.npz`` matrix). :meth:`save` writes
 new files under a fresh generation name, then atomically replaces the manifest, then deletes the
@@ -169,6 +178,11 @@ class VectorIndex:
         self._watermark = 0
         self._closed = False
         self._exact = ExactCache(exact_cache_bytes)
+        self._indexing = False  # publish() wakes the indexer thread instead of inserting
+        self._indexer: threading.Thread | None = None
+        self._indexer_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopping = False
         if self.path is not None:
             self._load()
         self.sync()
@@ -270,6 +284,70 @@ class VectorIndex:
                     matrix = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(-1, self.dim)
                     added += self.add(scope_key, seqs, matrix)
                 self._watermark = int(rows[-1][0])
+
+    # -- background indexing -----------------------------------------------------------------
+
+    def start_indexer(self) -> None:
+        """From now on, :meth:`publish` leaves the inserts to a background thread."""
+        with self._indexer_lock:
+            if self._closed:
+                return
+            self._indexing = True
+            self._ensure_indexer()
+        self._wake.set()  # index anything committed before the start
+
+    @property
+    def indexer_alive(self) -> bool:
+        thread = self._indexer
+        return thread is not None and thread.is_alive()
+
+    def _ensure_indexer(self) -> None:
+        """Start the indexer thread if it is not running (caller holds ``_indexer_lock``)."""
+        if self.indexer_alive or self._stopping:
+            return
+        if self._indexer is not None:
+            log.error("the vector indexer thread had stopped; restarting it")
+        thread = threading.Thread(
+            target=self._index_loop, name="aionis-vector-indexer", daemon=True
+        )
+        self._indexer = thread
+        thread.start()
+
+    def publish(
+        self, scope_key: str, seqs: Sequence[int], vectors: Sequence[npt.ArrayLike]
+    ) -> None:
+        """Make committed vectors searchable: wake the indexer, or insert now without one."""
+        if not self._indexing:
+            self.add(scope_key, seqs, np.vstack([np.asarray(v) for v in vectors]))
+            return
+        self._wake.set()
+        if not self.indexer_alive:
+            with self._indexer_lock:
+                self._ensure_indexer()
+
+    def _index_loop(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if self._stopping:
+                return
+            try:
+                self.sync()
+            except Exception:  # searches still sync themselves; the next publish wakes us again
+                log.exception("background vector indexing failed; retrying on the next write")
+
+    def stop_indexer(self) -> None:
+        """Stop the indexer thread (it finishes its current pass); publish inserts at once after."""
+        with self._indexer_lock:
+            self._stopping = True
+            self._indexing = False
+            thread = self._indexer
+        self._wake.set()
+        if thread is not None:
+            thread.join()
+        with self._indexer_lock:
+            self._indexer = None
+            self._stopping = False
 
     # -- searching ---------------------------------------------------------------------------
 
@@ -524,6 +602,7 @@ class VectorIndex:
         """Save (when persistent) and drop the in-memory index. Safe to call twice."""
         if self._closed:
             return
+        self.stop_indexer()
         self._closed = True
         self.save()
         self._scopes = {}

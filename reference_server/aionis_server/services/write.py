@@ -37,7 +37,7 @@ def write_nodes(
     after: AfterHook | None = None,
     prepared: PreparedWrite | None = None,
 ) -> tuple[PreparedWrite, AppliedWrite]:
-    """Prepare, embed (outside the lock), store atomically, then publish vectors.
+    """Prepare, embed (outside the lock), store atomically, then hand vectors to the index.
 
     ``precheck`` runs first inside the write transaction (e.g. a session ownership check); if
     it raises, nothing is stored. ``after`` runs last in the same transaction. ``auto_embed`` overrides the body's and the server's default.
@@ -48,12 +48,19 @@ def write_nodes(
     if embed is None:
         embed = ctx.state.config.auto_embed
     embed_nodes(ctx, prepared, embed)
-    with ctx.state.db.write() as conn:
+    ready: PreparedWrite = prepared
+
+    def store(conn: sqlite3.Connection) -> AppliedWrite:
         if precheck is not None:
             precheck(conn)
-        applied = apply_write(conn, ctx, prepared)
+        applied = apply_write(conn, ctx, ready)
         if after is not None:
             after(conn, applied)
+        return applied
+
+    # Grouped with other waiting writes into one transaction (one fdatasync); returns after
+    # the COMMIT that holds this write.
+    applied = ctx.state.db.run_write(store)
     try:
         publish_vectors(ctx, applied)
     except Exception:  # the index catches up from SQLite on its next sync

@@ -357,6 +357,16 @@ def apply_write(
 
 
 def publish_vectors(ctx: RequestContext, applied: AppliedWrite) -> None:
-    """Hand the committed vectors of newly inserted nodes to the vector index."""
-    if applied.new_seqs:
-        ctx.state.vectors.add(ctx.scope_key, applied.new_seqs, np.vstack(applied.new_vectors))
+    """Hand the committed vectors of newly inserted nodes to the vector index.
+
+    The index inserts them in the background when its indexer runs (a search first catches up
+    with everything committed, so recall still sees them); otherwise they are inserted now.
+    """
+    if not applied.new_seqs:
+        return
+    vectors = ctx.state.vectors
+    publish = getattr(vectors, "publish", None)
+    if callable(publish):
+        publish(ctx.scope_key, applied.new_seqs, applied.new_vectors)
+    else:
+        vectors.add(ctx.scope_key, applied.new_seqs, np.vstack(applied.new_vectors))
