@@ -6,6 +6,9 @@ filters with operators, paging, search by meaning with scores, batch semantics, 
 with data sets of its own. ``test_store_suite.py`` runs it against ``InMemoryStore`` and
 ``AionisStore`` over a real reference server, so the suite and our store are shown to agree.
 
+The server fixture is parametrised: with the optional ``ext.store_index`` extension (so
+AionisStore takes its fast path) and without it (the stock-API plans); both must pass.
+
 Both flavours embed with the reference server's deterministic hashing provider (InMemoryStore
 calls it in-process; the server calls it on write), so scores are comparable.
 """
@@ -36,10 +39,21 @@ def hashing_embed(texts: list[str]) -> list[list[float]]:
     return [[float(x) for x in row] for row in HashingEmbedder(DIM).embed(texts)]
 
 
-@pytest.fixture(scope="session")
-def server_url() -> Iterator[str]:
-    with serve_in_thread(embedding_dim=DIM) as url:
+# Every AionisStore test runs twice: against a server with the optional ext.store_index
+# extension (the store's fast path) and against one with it switched off (the stock API).
+SERVER_MODES = ["ext", "stock"]
+
+
+@pytest.fixture(scope="session", params=SERVER_MODES)
+def server_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    with serve_in_thread(embedding_dim=DIM, ext_store_index=request.param == "ext") as url:
         yield url
+
+
+@pytest.fixture
+def server_mode(server_url: str, request: pytest.FixtureRequest) -> str:
+    """``"ext"`` or ``"stock"``: which server ``server_url`` is."""
+    return str(request.node.callspec.params["server_url"])
 
 
 def fresh_scope() -> str:

@@ -185,7 +185,8 @@ def test_a_lost_race_for_a_seq_reads_the_winner(client: AionisClient) -> None:
     """Two writers put the same seq: the first write is kept, the loser reads the winner."""
     from aionis_langgraph.store._calls import Call
     from aionis_langgraph.store._drivers import _sync_call
-    from aionis_langgraph.store._plans import put_plan
+    from aionis_langgraph.store._encoding import item_id
+    from aionis_langgraph.store._plans import put_plan, version_call
 
     a, b = AionisStore(client), AionisStore(client)
     a.put(("h",), "k", {"v": "first"})
@@ -200,7 +201,11 @@ def test_a_lost_race_for_a_seq_reads_the_winner(client: AionisClient) -> None:
         except StopIteration:
             break
         seq2 = call.kwargs.get("client_id", "").endswith(":2")
-        response = {"nodes": []} if seq2 else _sync_call(client, None, call)
+        if call.name == "ext_heads":  # the extension answers with the head b knew: seq 1
+            first = _sync_call(client, None, version_call(item_id(("h",), "k"), 1))
+            response = {"heads": first["nodes"][:1]}
+        else:
+            response = {"nodes": []} if seq2 else _sync_call(client, None, call)
     for store in (a, b):
         got = store.get(("h",), "k")
         assert got is not None

@@ -16,13 +16,23 @@ __all__ = ["Call", "Plan", "as_plain"]
 T = TypeVar("T")
 
 CallName = Literal[
-    "find", "write", "resolve", "recall", "recall_text", "embed_documents", "embed_query"
+    "find",
+    "write",
+    "resolve",
+    "recall",
+    "recall_text",
+    "embed_documents",
+    "embed_query",
+    "ext_heads",
+    "ext_search",
+    "ext_namespaces",
 ]
 
 
 @dataclasses.dataclass(frozen=True)
 class Call:
-    """One request a plan needs: an SDK memory method (or an embedding call) and its kwargs."""
+    """One request a plan needs: an SDK memory method (``ext_*``: a ``client.ext_store``
+    method; ``embed_*``: an embedding call) and its kwargs."""
 
     name: CallName
     kwargs: dict[str, Any]

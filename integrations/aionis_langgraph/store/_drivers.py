@@ -15,6 +15,13 @@ __all__ = ["arun", "run"]
 T = TypeVar("T")
 
 
+def _method(client: Any, name: str) -> Any:
+    """The SDK method behind a call name: ``ext_search`` -> ``client.ext_store.search``."""
+    if name.startswith("ext_"):
+        return getattr(client.ext_store, name[4:])
+    return getattr(client.memory, name)
+
+
 def _sync_call(client: Any, embeddings: Embeddings | None, call: Call) -> Any:
     if call.name == "embed_documents":
         assert embeddings is not None
@@ -23,7 +30,7 @@ def _sync_call(client: Any, embeddings: Embeddings | None, call: Call) -> Any:
         assert embeddings is not None
         return embeddings.embed_query(str(call.kwargs["text"]))
     try:
-        return as_plain(getattr(client.memory, call.name)(**call.kwargs))
+        return as_plain(_method(client, call.name)(**call.kwargs))
     except NotFoundError:
         if call.name != "resolve":
             raise
@@ -38,7 +45,7 @@ async def _async_call(client: Any, embeddings: Embeddings | None, call: Call) ->
         assert embeddings is not None
         return await embeddings.aembed_query(str(call.kwargs["text"]))
     try:
-        return as_plain(await getattr(client.memory, call.name)(**call.kwargs))
+        return as_plain(await _method(client, call.name)(**call.kwargs))
     except NotFoundError:
         if call.name != "resolve":
             raise

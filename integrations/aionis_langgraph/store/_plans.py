@@ -6,6 +6,9 @@ server): its head is the version whose successor ``seq + 1`` does not exist. A p
 probe ("is there a ``seq + 1``?") and a ``put`` is that probe plus the ``/write``. A cold item
 costs one probe per version seen, galloping (1, 2, 4, ...) over long histories.
 
+With the server's optional ``ext.store_index`` (``Settings.ext``, see ``._ext``) a head is one
+request instead, and list_namespaces one more; the rest of this module is the stock-API path.
+
 Scans (search, list_namespaces) use ``/find`` with ``slots_contains``. Namespaces are stored as
 arrays, and the server compares arrays index by index allowing longer stored arrays, so the
 pattern ``{"ns": prefix}`` selects every namespace under ``prefix``. Results are newest first;
@@ -48,6 +51,7 @@ from ._encoding import (
     version_client_id,
     version_from_node,
 )
+from ._ext import ext_head, ext_namespaces, search_supported
 from ._filters import literal_prefix, select_namespaces
 
 __all__ = [
@@ -56,6 +60,7 @@ __all__ = [
     "Settings",
     "extract_texts",
     "get_plan",
+    "head_of",
     "list_namespaces_plan",
     "put_plan",
 ]
@@ -115,6 +120,7 @@ class Settings:
     dim: int | None  # the server's embedding dimension (needed with client_embed)
     identity: Identity | None  # owner and lane of written nodes (None: the client's defaults)
     clock: Callable[[], datetime]
+    ext: bool = False  # the server advertises ext.store_index (see ._ext): use it
     heads: HeadCache = dataclasses.field(default_factory=HeadCache, compare=False)
 
 
@@ -251,8 +257,15 @@ def touch_plan(current: Version, settings: Settings) -> Plan[Version]:
     return (yield from write_version(record, current, [], settings))
 
 
+def head_of(item: str, settings: Settings, confirm: bool = True) -> Plan[Version | None]:
+    """The newest version of one item: one ``ext.store_index`` request, else probes."""
+    if settings.ext:
+        return (yield from ext_head(item))
+    return (yield from latest_of(item, settings, confirm))
+
+
 def get_plan(op: GetOp, settings: Settings) -> Plan[Item | None]:
-    current = yield from latest_of(item_id(op.namespace, op.key), settings)
+    current = yield from head_of(item_id(op.namespace, op.key), settings)
     if current is None or not is_live(current.record, settings.clock()):
         return None
     if op.refresh_ttl and current.record.get("ttl_ms") is not None:
@@ -269,7 +282,7 @@ def _texts_for(op: PutOp, settings: Settings) -> list[str]:
 
 def put_plan(op: PutOp, settings: Settings) -> Plan[None]:
     """Put (``op.value`` set) or delete (``None``): one new version in its own commit."""
-    current = yield from latest_of(item_id(op.namespace, op.key), settings, confirm=False)
+    current = yield from head_of(item_id(op.namespace, op.key), settings, confirm=False)
     now = settings.clock()
     if op.value is None:
         if current is None or not is_live(current.record, now):
@@ -404,8 +417,10 @@ def live_latest(versions: Sequence[Version], now: datetime) -> list[Version]:
 
 def list_namespaces_plan(op: ListNamespacesOp, settings: Settings) -> Plan[list[tuple[str, ...]]]:
     prefix = literal_prefix(op.match_conditions)
-    versions = yield from scan_all(prefix, settings)
-    live = live_latest(versions, settings.clock())
-    return select_namespaces(
-        (v.namespace for v in live), op.match_conditions, op.max_depth, op.limit, op.offset
-    )
+    now = settings.clock()
+    if settings.ext and search_supported(prefix, None, 1, 0):
+        found = yield from ext_namespaces(prefix, now)
+    else:
+        versions = yield from scan_all(prefix, settings)
+        found = [v.namespace for v in live_latest(versions, now)]
+    return select_namespaces(found, op.match_conditions, op.max_depth, op.limit, op.offset)

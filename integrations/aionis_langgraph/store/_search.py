@@ -17,6 +17,10 @@ Recall looks at the whole scope and returns at most 200 seeds, so:
   the ranking is exact for every item among the seeds;
 * otherwise each recalled candidate is checked with one lookup, in order of similarity.
 
+With the server's optional ``ext.store_index`` (``Settings.ext``) either kind of search is one
+request (see ``._ext``), ranked over *every* live item under the prefix by exact cosine (the
+same similarity recall reports), so it equals the plans below wherever they are exact.
+
 Items with no text (``index=False``), or whose texts fell outside the 200 seeds, follow the
 ranked ones unscored (``score=None``), newest first — as ``InMemoryStore`` does for items
 without vectors.
@@ -32,6 +36,7 @@ from langgraph.store.base import SearchItem, SearchOp
 
 from ._calls import Call, Plan
 from ._encoding import Version, is_text_slots, to_search_item
+from ._ext import ext_search, search_supported
 from ._filters import matches_filter
 from ._plans import PAGE, Settings, fit_dimension, latest_of, live_latest, scan_page, touch_plan
 
@@ -154,13 +159,27 @@ def semantic(
     return ranked
 
 
+def _ext_query(query: str, settings: Settings) -> Plan[dict[str, Any]]:
+    if settings.client_embed:
+        vector = yield Call("embed_query", {"text": query})
+        return {"query_embedding": fit_dimension(vector, settings.dim)}
+    return {"query_text": query}
+
+
 def search_plan(op: SearchOp, settings: Settings) -> Plan[list[SearchItem]]:
     now = settings.clock()
-    if op.query and settings.indexed:
-        ranked = yield from semantic(op, settings, now)
+    by_meaning = bool(op.query) and settings.indexed
+    if settings.ext and search_supported(op.namespace_prefix, op.filter, op.limit, op.offset):
+        query = (yield from _ext_query(op.query or "", settings)) if by_meaning else None
+        page = yield from ext_search(
+            op.namespace_prefix, op.filter, op.limit, op.offset, now, query
+        )
     else:
-        ranked = yield from listing(op, settings, now)
-    page = ranked[op.offset : op.offset + op.limit]
+        if by_meaning:
+            ranked = yield from semantic(op, settings, now)
+        else:
+            ranked = yield from listing(op, settings, now)
+        page = ranked[op.offset : op.offset + op.limit]
     out: list[SearchItem] = []
     for version, score in page:
         if op.refresh_ttl and version.record.get("ttl_ms") is not None:

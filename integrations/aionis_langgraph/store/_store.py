@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime, timezone
@@ -28,6 +29,7 @@ from aionis_sdk import AionisClient, AsyncAionisClient
 from .._records import Identity
 from ._calls import Plan
 from ._drivers import arun, run
+from ._ext import CAPABILITY
 from ._plans import Settings, get_plan, list_namespaces_plan, put_plan
 from ._search import search_plan
 
@@ -73,6 +75,10 @@ class AionisStore(BaseStore):
     server-side embeddings, so ``search(query=...)`` ranks by meaning out of the box; pass
     ``index={"fields": []}`` to index nothing. ``ttl`` is a ``TTLConfig``; expiry is evaluated
     on every read (no sweeper is needed), a refresh on read is a new version (a commit).
+
+    When the server advertises the optional ``ext.store_index`` extension in ``/health``
+    (checked once per store), get, search and list_namespaces take one request each through
+    it; otherwise (or with ``fast_path=False``) they use the stock API. Results are the same.
     """
 
     supports_ttl = True
@@ -87,6 +93,7 @@ class AionisStore(BaseStore):
         agent_id: str | None = None,
         lane: Lane = "private",
         clock: Callable[[], datetime] = _utcnow,
+        fast_path: bool = True,
     ) -> None:
         if client is None and aclient is None:
             raise ValueError("AionisStore needs an AionisClient and/or an AsyncAionisClient")
@@ -107,6 +114,9 @@ class AionisStore(BaseStore):
             identity=Identity(agent_id=owner, lane=lane) if owner else None,
             clock=clock,
         )
+        # Whether the server's optional ext.store_index is used: decided by the first batch
+        # from /health (one request per store), unless ``fast_path=False`` rules it out.
+        self._capabilities_checked = not fast_path
 
     def _client_agent_id(self) -> str | None:
         for c in (self._client, self._aclient):
@@ -155,8 +165,29 @@ class AionisStore(BaseStore):
 
     def _settings_with_dim(self, dim: int | None) -> Settings:
         if dim is not None and self._settings.dim != dim:
-            self._settings = Settings(**{**self._settings.__dict__, "dim": dim})
+            self._settings = dataclasses.replace(self._settings, dim=dim)
         return self._settings
+
+    def _needs_health(self) -> bool:
+        return not self._capabilities_checked or (
+            self._settings.client_embed and self._settings.dim is None
+        )
+
+    def _settings_from(self, health: Any) -> Settings:
+        """Settings after the one /health check: the extension (if advertised) and the dim."""
+        if not self._capabilities_checked:
+            has = getattr(health, "has_capability", None)
+            ext = bool(has(CAPABILITY)) if callable(has) else False
+            self._settings = dataclasses.replace(self._settings, ext=ext)
+            self._capabilities_checked = True
+        dim = self._dim_of(health) if self._settings.client_embed else None
+        return self._settings_with_dim(dim)
+
+    @property
+    def uses_fast_path(self) -> bool:
+        """Whether this store answers through the server's ``ext.store_index`` (known after
+        the first operation; False before)."""
+        return self._settings.ext
 
     @staticmethod
     def _dim_of(health: Any) -> int:
@@ -177,18 +208,16 @@ class AionisStore(BaseStore):
                 "this AionisStore was built with only an AsyncAionisClient: use the async "
                 "methods (aget, aput, asearch, ...) or also pass a sync AionisClient"
             )
-        dim = None
-        if self._settings.client_embed and self._settings.dim is None:
-            dim = self._dim_of(self._client.health())
-        settings = self._settings_with_dim(dim)
+        settings = self._settings
+        if self._needs_health():
+            settings = self._settings_from(self._client.health())
         return run(self._client, self.embeddings, batch_plan(op_list, settings))
 
     async def abatch(self, ops: Iterable[Op]) -> list[Result]:
         op_list = self._prepare(ops)
         if self._aclient is None:
             return await asyncio.to_thread(self.batch, op_list)
-        dim = None
-        if self._settings.client_embed and self._settings.dim is None:
-            dim = self._dim_of(await self._aclient.health())
-        settings = self._settings_with_dim(dim)
+        settings = self._settings
+        if self._needs_health():
+            settings = self._settings_from(await self._aclient.health())
         return await arun(self._aclient, self.embeddings, batch_plan(op_list, settings))
