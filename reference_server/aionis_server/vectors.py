@@ -326,6 +326,12 @@ class VectorIndex:
                 self._ensure_indexer()
 
     def _index_loop(self) -> None:
+        try:
+            self._index_passes()
+        except BaseException:  # never silently: logged here, restarted by the next publish
+            log.exception("the vector indexer thread stopped; the next write restarts it")
+
+    def _index_passes(self) -> None:
         while True:
             self._wake.wait()
             self._wake.clear()
