@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import signal
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -88,10 +90,81 @@ def test_sigkill_mid_load_loses_no_acknowledged_commit(tmp_path: Path) -> None:
         for commit in commits.values():
             assert commit["parent_id"] is None or commit["parent_id"] in commits
         # The chain of each acknowledged head resolves back to a root.
-        head = acked[-1][0]
+        head: str | None = acked[-1][0]
         seen = 0
         while head is not None:
             head = commits[head]["parent_id"]
             seen += 1
         assert seen >= 1
         assert client.get("/health").json()["ok"] is True
+
+
+def _write_batch(client: httpx.Client, start: int, count: int) -> dict[int, str]:
+    nodes = [
+        {"client_id": f"n{i}", "type": "event", "text_summary": f"indexed node number {i} alpha"}
+        for i in range(start, start + count)
+    ]
+    body = {"input_text": f"batch {start}", "memory_lane": "shared", "nodes": nodes}
+    r = client.post("/v1/memory/write", json=body)
+    assert r.status_code == 200, r.text
+    return {start + k: node["id"] for k, node in enumerate(r.json()["nodes"])}
+
+
+def _recall_finds(client: httpx.Client, i: int, node_id: str) -> dict[str, object]:
+    r = client.post(
+        "/v1/memory/recall_text",
+        json={"query_text": f"indexed node number {i} alpha", "limit": 3, "return_debug": True},
+    )
+    assert r.status_code == 200, r.text
+    out = r.json()
+    top = out["seeds"][0]
+    assert top["id"] == node_id
+    assert top["similarity"] > 0.999
+    debug: dict[str, object] = out["debug"]["vector_index"]
+    return debug
+
+
+@pytest.mark.slow
+def test_sigkill_while_the_indexer_lags_then_restart_has_a_complete_index(
+    tmp_path: Path,
+) -> None:
+    """The vector index is derived state: after a SIGKILL (saved index stale, background
+    indexer mid-way through building the HNSW graph) a restart indexes every committed vector,
+    and a clean shutdown then saves an index that matches the database."""
+    db = str(tmp_path / "indexed.db")
+    with (
+        spawn_server(db, embedding_dim=128) as base_url,
+        httpx.Client(base_url=base_url, timeout=60) as c,
+    ):
+        ids = _write_batch(c, 0, 100)
+    assert (tmp_path / "indexed.db.vectors" / "manifest.json").is_file()  # saved, 100 vectors
+
+    with (
+        spawn_server(db, embedding_dim=128) as base_url,
+        httpx.Client(base_url=base_url, timeout=60) as c,
+    ):
+        proc = current_processes()[-1]
+        for start in range(100, 5100, 1000):  # crosses the 5,000-vector switch to HNSW
+            ids.update(_write_batch(c, start, 1000))
+        proc.send_signal(signal.SIGKILL)  # the indexer is still inserting the last writes
+        proc.wait(timeout=10)
+    stale = json.loads((tmp_path / "indexed.db.vectors" / "manifest.json").read_text())
+    assert sum(entry["count"] for entry in stale["scopes"]) == 100  # only the clean stop's save
+
+    with (
+        spawn_server(db, embedding_dim=128) as base_url,
+        httpx.Client(base_url=base_url, timeout=60) as c,
+    ):
+        for i in (0, 99, 100, 4321, 5099):
+            debug = _recall_finds(c, i, ids[i])
+        assert debug["scope_vectors"] == 5100
+    manifest = json.loads((tmp_path / "indexed.db.vectors" / "manifest.json").read_text())
+    conn = sqlite3.connect(db)
+    try:
+        rows, top = conn.execute("SELECT COUNT(*), MAX(node_seq) FROM node_embeddings").fetchone()
+    finally:
+        conn.close()
+    assert rows == 5100
+    assert manifest["watermark"] == top
+    assert sum(entry["count"] for entry in manifest["scopes"]) == 5100
+    assert any(entry["file"].endswith(".usearch") for entry in manifest["scopes"])
