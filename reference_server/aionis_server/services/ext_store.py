@@ -29,11 +29,12 @@ from ..context import RequestContext
 from ..errors import ApiError
 from ..schemas.ext_store import ExtStoreHeadsBody, ExtStoreNamespacesBody, ExtStoreSearchBody
 from ..validation import require
-from .ext_store_index import F32, Scope, StoreIndex, Version
+from .ext_store_index import F32, Scope, StoreIndex, Version, unit_rows
 from .ext_store_match import filter_problem, matches_filter
 from .recall import embed_query, query_vector
 
 _SPACES = re.compile(r"\s+")
+EXACT_ROWS = 5000  # the vector index's exact_threshold: above it recall rescores HNSW hits
 _CREATE = threading.Lock()
 
 
@@ -123,9 +124,7 @@ def _query(ctx: RequestContext, body: ExtStoreSearchBody) -> F32 | None:
         vector = embed_query(ctx, text)
     else:
         return None
-    q = np.array(vector, dtype=np.float32).reshape(-1)
-    norm = np.linalg.norm(q)
-    return q / norm if norm > 0 else q
+    return unit_rows(np.asarray(vector, dtype=np.float32))[0]
 
 
 def _scores(
@@ -138,7 +137,16 @@ def _scores(
         texts = scope.texts.get(key, []) if key is not None else []
         rows.append([t.row for t in texts if t.row >= 0 and t.owner.visible_to(agent, team)])
     flat = [r for group in rows for r in group]
-    sims = scope.mat[np.asarray(flat, dtype=np.int64)] @ q if flat else np.zeros(0, np.float32)
+    sims = np.zeros(0, np.float32)
+    if flat:
+        at_rows = np.asarray(flat, dtype=np.int64)
+        if scope.n <= EXACT_ROWS:
+            # The vector index's own computation while a scope is small (recall's similarity
+            # is one float32 product over the scope's unit rows in node order): same rows,
+            # same product, so the same bits, and ties stay ties as on the stock path.
+            sims = (scope.mat[: scope.n] @ q)[at_rows]
+        else:
+            sims = scope.mat[at_rows] @ q  # same cosines to float32 rounding, much cheaper
     out: list[float | None] = []
     at = 0
     for group in rows:

@@ -188,13 +188,21 @@ class Scope:
         return self.n - 1
 
 
+def unit_rows(values: npt.ArrayLike) -> F32:
+    """Rows scaled to unit length (zero rows stay zero), computed exactly as the vector index
+    does, so the cosines below are the ones recall reports, bit for bit on the same rows."""
+    matrix = np.array(values, dtype=np.float32, copy=True, order="C")
+    matrix = matrix.reshape(-1, matrix.shape[-1] if matrix.ndim else 1)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    np.divide(matrix, norms, out=matrix, where=norms > 0)
+    return matrix
+
+
 def unit_vector(blob: bytes, dim: int) -> F32 | None:
     """A stored little-endian float32 vector as a unit row (None if its size is wrong)."""
     if len(blob) != 4 * dim:
         return None
-    vector = np.frombuffer(blob, dtype="<f4").astype(np.float32)
-    norm = np.linalg.norm(vector)
-    return vector / norm if norm > 0 else vector
+    return unit_rows(np.frombuffer(blob, dtype="<f4"))[0]
 
 
 def _namespace(value: Any) -> tuple[str, ...] | None:
