@@ -124,7 +124,8 @@ def _query(ctx: RequestContext, body: ExtStoreSearchBody) -> F32 | None:
         vector = embed_query(ctx, text)
     else:
         return None
-    return unit_rows(np.asarray(vector, dtype=np.float32))[0]
+    unit: F32 = unit_rows(np.asarray(vector, dtype=np.float32))[0]
+    return unit
 
 
 def _scores(

@@ -202,7 +202,8 @@ def unit_vector(blob: bytes, dim: int) -> F32 | None:
     """A stored little-endian float32 vector as a unit row (None if its size is wrong)."""
     if len(blob) != 4 * dim:
         return None
-    return unit_rows(np.frombuffer(blob, dtype="<f4"))[0]
+    unit: F32 = unit_rows(np.frombuffer(blob, dtype="<f4"))[0]
+    return unit
 
 
 def _namespace(value: Any) -> tuple[str, ...] | None:
