@@ -2,8 +2,11 @@
 
 Round trips: ``put`` and ``put_writes`` are one ``/write`` each once a thread's generation
 and chain head are known to this saver (the first touch of a thread costs one ``find`` for
-each); the saver's group commit (``_group``) lets several of them share one ``/write``. ``get_tuple`` is a tombstone ``find`` plus one ``find`` for a given checkpoint id
-(record and its writes together), or two for the latest checkpoint.
+each); the saver's group commit (``_group``) lets several of them share one ``/write``.
+``get_tuple`` is a tombstone ``find`` plus one ``find`` for a given checkpoint id (record and
+its writes together), or two for the latest checkpoint; on a thread this saver has not seen,
+a one-row ``find`` for the chain head comes first, and answers alone when the thread has no
+records.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from langgraph.checkpoint.serde.base import SerializerProtocol
 from aionis_sdk import BadRequestError
 
 from .._calls import Call, Plan, find_pages
-from .._records import NODE_TYPE, Identity, decode_typed, write_params
+from .._records import NODE_TYPE, Identity, decode_typed
 from . import _codec as codec
 
 _BATCH_BYTES = 2_000_000
@@ -48,11 +51,12 @@ def _cfg(thread_id: str, ns: str, checkpoint_id: str) -> RunnableConfig:
 
 
 class Cache:
-    """Per-saver knowledge of threads: live generation and chain head commit."""
+    """Per-saver knowledge of threads: live generation and chain head commit (``None``:
+    the thread had no records when this saver looked)."""
 
     def __init__(self) -> None:
         self.gens: dict[str, int] = {}
-        self.heads: dict[str, str] = {}
+        self.heads: dict[str, str | None] = {}
 
 
 class Core:
@@ -91,14 +95,12 @@ class Core:
         return self.gens[thread_id]
 
     def head(self, thread_id: str, *, refresh: bool = False) -> Plan[str | None]:
+        """The thread's newest commit (``None``: the thread has no records yet)."""
         if refresh or thread_id not in self.heads:
             params = self.find_params(codec.pattern(thread=thread_id), slots=False)
             response = yield Call("find", {**params, "limit": 1})
-            if not response.nodes:
-                self.heads.pop(thread_id, None)
-                return None
-            self.heads[thread_id] = response.nodes[0].commit_id
-        return self.heads.get(thread_id)
+            self.heads[thread_id] = response.nodes[0].commit_id if response.nodes else None
+        return self.heads[thread_id]
 
     def write(self, thread_id: str, items: Sequence[tuple[str, Mapping[str, Any]]]) -> Plan[str]:
         """One ``/write`` chained to the thread's head; retried once on a stale head.
@@ -107,12 +109,12 @@ class Core:
         yield Call("lock", {"key": thread_id})
         head = yield from self.head(thread_id)
         try:
-            response = yield Call("write", write_params(items, self.identity, head))
+            response = yield Call("write", codec.write_params(items, self.identity, head))
         except BadRequestError as exc:
             if getattr(exc, "code", None) != "parent_commit_not_found":
                 raise
             head = yield from self.head(thread_id, refresh=True)
-            response = yield Call("write", write_params(items, self.identity, head))
+            response = yield Call("write", codec.write_params(items, self.identity, head))
         self.heads[thread_id] = response.commit_id
         yield Call("unlock", {"key": thread_id})
         return str(response.commit_id)
@@ -215,6 +217,13 @@ class Core:
 
     def get_tuple(self, config: RunnableConfig) -> Plan[CheckpointTuple | None]:
         thread_id, ns, checkpoint_id = _conf(config)
+        if thread_id not in self.heads:
+            # First touch: one find says whether the thread exists at all (a new thread's
+            # run then costs one read, not three), and the next write needs the head anyway.
+            head = yield from self.head(thread_id)
+            if head is None:
+                self.gens[thread_id] = 0
+                return None
         state = yield from self.state(thread_id)
         if checkpoint_id is None:
             checkpoint_id = yield from self.latest_id(thread_id, ns, state)
