@@ -342,12 +342,11 @@ def dump_json(payload: Any) -> bytes:
 
 
 # orjson writes a float below 1e-4 in magnitude differently from ``repr`` ("0.00001" or
-# "1.5e-7" where ``json`` writes "1e-05" and "1.5e-07"); any other finite float, every string
-# and every integer it accepts come out byte-identical. A number token in its compact output
-# always follows ``:``, ``,`` or ``[``, so this finds every such float (and, harmlessly, text
-# inside a string that looks like one).
-_TINY_FLOAT = re.compile(rb"[:,\[]-?(?:0\.0000|[0-9](?:\.[0-9]+)?e-)")
+# "1.5e-7" where ``json`` writes "1e-05" and "1.5e-07"), and NaN and infinities as ``null``
+# (``json`` rejects them here); every other float, every string and every integer it accepts
+# come out byte-identical.
 _PLAIN_LEAVES = frozenset({str, int, bool, type(None)})
+_INF = math.inf
 _ORJSON_OPTIONS = 0
 if _orjson is not None:
     # Subclasses (enums, numpy scalars), dataclasses and datetimes raise instead of being
@@ -359,8 +358,9 @@ if _orjson is not None:
     )
 
 
-def _plain_finite(value: Any) -> bool:
-    """Every leaf is a str, int, bool, None or finite float (containers: dict, list, tuple).
+def _orjson_writes_as_json(value: Any) -> bool:
+    """Every leaf is a str, int, bool, None, zero or a finite float of magnitude >= 1e-4
+    (containers: dict, list, tuple), so orjson's bytes for ``value`` are ``json``'s.
 
     Called only after orjson encoded ``value``, so it is a tree of bounded depth (orjson
     rejects cycles and deep nesting) with str keys.
@@ -371,7 +371,8 @@ def _plain_finite(value: Any) -> bool:
         for child in item.values() if type(item) is dict else item:
             kind = type(child)
             if kind is float:
-                if child - child != 0.0:  # NaN or an infinity
+                # False for NaN, the infinities and 0 < |child| < 1e-4.
+                if not (1e-4 <= child < _INF or -_INF < child <= -1e-4 or child == 0.0):
                     return False
             elif kind is dict or kind is list or kind is tuple:
                 stack.append(child)
@@ -394,7 +395,7 @@ def encode_json(payload: Any) -> bytes:
         except TypeError:  # orjson.JSONEncodeError
             pass
         else:
-            if not _TINY_FLOAT.search(out) and _plain_finite(payload):
+            if _orjson_writes_as_json(payload):
                 return out
     return dump_json(payload)
 
