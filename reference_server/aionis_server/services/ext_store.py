@@ -34,7 +34,6 @@ from .ext_store_match import filter_problem, matches_filter
 from .recall import embed_query, query_vector
 
 _SPACES = re.compile(r"\s+")
-EXACT_ROWS = 5000  # the vector index's exact_threshold: above it recall rescores HNSW hits
 _CREATE = threading.Lock()
 
 
@@ -140,14 +139,13 @@ def _scores(
     flat = [r for group in rows for r in group]
     sims = np.zeros(0, np.float32)
     if flat:
-        at_rows = np.asarray(flat, dtype=np.int64)
-        if scope.n <= EXACT_ROWS:
-            # The vector index's own computation while a scope is small (recall's similarity
-            # is one float32 product over the scope's unit rows in node order): same rows,
-            # same product, so the same bits, and ties stay ties as on the stock path.
-            sims = (scope.mat[: scope.n] @ q)[at_rows]
-        else:
-            sims = scope.mat[at_rows] @ q  # same cosines to float32 rounding, much cheaper
+        # Exact cosines of the unit rows, accumulated in float64 and rounded to float32 (the
+        # type recall reports), one row at a time: a vector's score does not depend on where
+        # its row sits or how many rows are scored, so equal cosines tie and ties go to the
+        # item created first. No BLAS call: OpenBLAS wakes its threads for a product this
+        # size, which costs ~10 ms on a busy 2-core machine, more than the product itself.
+        picked = scope.mat[np.asarray(flat, dtype=np.int64)].astype(np.float64)
+        sims = np.einsum("ij,j->i", picked, q.astype(np.float64)).astype(np.float32)
     out: list[float | None] = []
     at = 0
     for group in rows:
