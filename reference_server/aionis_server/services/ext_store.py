@@ -11,7 +11,8 @@ expired head hides its item) whose value matches the filter:
 * with ``query_text`` (embedded by the server's provider, as ``/recall_text`` does) or
   ``query_embedding``, ranked by the best cosine between the query and the item's current texts
   (max pooling), ties to the item created first; items without a text vector follow unscored,
-  newest first. The cosine is the one recall reports as ``similarity`` (float32 unit vectors).
+  newest first. The score is the cosine recall reports as ``similarity``, to float32
+  rounding (see :func:`_scores`).
 """
 
 from __future__ import annotations
