@@ -91,7 +91,8 @@ class Database:
         self._write_lock = threading.RLock()
         self._write_owner: int | None = None  # thread id holding the writer
         self._pending: list[_Job[Any]] = []
-        self._pending_lock = threading.Lock()
+        self._group = threading.Condition()  # guards _pending, _leading and Job.done
+        self._leading = False  # a thread is storing queued write jobs
         self._local = threading.local()
         self._all_readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
@@ -159,24 +160,40 @@ class Database:
             with self.write() as conn:  # nested: join the outer transaction
                 return fn(conn)
         job: _Job[T] = _Job(fn)
-        with self._pending_lock:
+        with self._group:
             self._pending.append(job)
-        with self._write_lock:
-            # Whoever holds the writer stores every job queued so far; ours may be among them.
-            while not job.done:
-                with self._pending_lock:
-                    batch = self._pending[:GROUP_MAX]
-                    del self._pending[:GROUP_MAX]
-                if not batch:  # pragma: no cover - our job is queued until some leader runs it
-                    raise RuntimeError("write job lost")
-                self._write_owner = threading.get_ident()
-                try:
-                    self._run_batch(batch)
-                finally:
-                    self._write_owner = None
+            # A leader is storing a group: wait for it to store ours or to hand over.
+            while self._leading and not job.done:
+                self._group.wait()
+            if not job.done:
+                self._leading = True
+        if not job.done:
+            self._lead(job)
         if job.error is not None:
             raise job.error
         return job.result  # type: ignore[return-value]
+
+    def _lead(self, job: _Job[Any]) -> None:
+        """Store queued groups until ``job``'s is stored; wake each group's owners at once."""
+        try:
+            with self._write_lock:
+                while not job.done:
+                    with self._group:
+                        batch = self._pending[:GROUP_MAX]
+                        del self._pending[:GROUP_MAX]
+                    self._write_owner = threading.get_ident()
+                    try:
+                        self._run_batch(batch)
+                    finally:
+                        self._write_owner = None
+                        with self._group:
+                            for done in batch:
+                                done.done = True
+                            self._group.notify_all()
+        finally:
+            with self._group:
+                self._leading = False
+                self._group.notify_all()
 
     def _run_alone(self, job: _Job[Any]) -> None:
         conn = self._writer
@@ -195,7 +212,6 @@ class Database:
             job.error = exc
         else:
             job.result = result
-        job.done = True
 
     def _run_batch(self, batch: list[_Job[Any]]) -> None:
         """Store ``batch`` in one transaction, a savepoint per job (caller holds the writer)."""
@@ -204,7 +220,6 @@ class Database:
             return
         conn = self._writer
         results: list[tuple[_Job[Any], Any]] = []
-        failed: list[_Job[Any]] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
             for job in batch:
@@ -217,7 +232,6 @@ class Database:
                     conn.execute("ROLLBACK TO aionis_job")
                     conn.execute("RELEASE aionis_job")
                     job.error = exc
-                    failed.append(job)
                     continue
                 conn.execute("RELEASE aionis_job")
                 results.append((job, result))
@@ -231,9 +245,6 @@ class Database:
             return
         for job, result in results:
             job.result = result
-            job.done = True
-        for job in failed:
-            job.done = True
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
