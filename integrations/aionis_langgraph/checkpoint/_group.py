@@ -5,10 +5,10 @@ commit holding the record is acknowledged (or raises that commit's error: every 
 failed commit gets it). One caller at a time per thread is the *leader*: it takes the queued
 tickets (up to a node and byte budget), sends them as one commit, and wakes the others.
 
-* A ticket that is not *urgent* (``put_writes``) may wait up to ``linger`` seconds, counted
-  from when it was queued, for company; an urgent one (``put``) or a flush sends at once.
-* Tickets queued while a commit is in flight go out together in the next one, without
-  lingering when they already waited ``linger``.
+* A ticket that is not *urgent* (``put_writes``) may wait up to ``linger`` seconds for
+  company, counted from when it was queued or, if it queued behind a commit in flight, from
+  that commit's end; an urgent one (``put``) or a flush sends at once.
+* Tickets queued while a commit is in flight go out together in the next one.
 * :meth:`flush` returns once every ticket queued before it is settled, so reads see them.
 
 :class:`GroupCommit` serves sync callers (threads), :class:`AsyncGroupCommit` asyncio ones.
@@ -56,12 +56,19 @@ class _Queue:
         self.pending: deque[_Ticket] = deque()
         self.inflight: list[_Ticket] = []
         self.flushers = 0
+        self.idle_since = 0.0
 
     def wait_left(self, linger: float) -> float:
-        """Seconds the next batch may still wait for company (0: send now)."""
+        """Seconds the next batch may still wait for company (0: send now). The window
+        opens when a ticket is queued, or reopens when the commit it queued behind ends:
+        the ``put`` it waits for usually follows that commit's acknowledgement."""
         if self.flushers or any(t.urgent for t in self.pending):
             return 0.0
-        return self.pending[0].born + linger - time.monotonic()
+        return max(self.pending[0].born, self.idle_since) + linger - time.monotonic()
+
+    def settled(self) -> None:
+        self.inflight = []
+        self.idle_since = time.monotonic()
 
     def take(self, max_nodes: int, max_bytes: int) -> list[_Ticket]:
         batch = [self.pending.popleft()]
@@ -147,7 +154,7 @@ class GroupCommit:
             cond.acquire()
         for ticket in batch:
             ticket.done, ticket.error, ticket.commit_id = True, error, commit_id
-        queue.inflight = []
+        queue.settled()
         cond.notify_all()
 
     def flush(self, keys: Iterable[str] | None = None) -> None:
@@ -244,7 +251,7 @@ class AsyncGroupCommit:
                 else:
                     _settle(batch, commit_id=commit_id)
                 finally:
-                    queue.inflight = []
+                    queue.settled()
         finally:
             queue.task = None
             if queue.pending:  # only after a cancellation: fail what is left
