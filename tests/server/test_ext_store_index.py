@@ -129,6 +129,37 @@ def test_heads_follow_lanes_and_keep_tombstones(c: httpx.Client) -> None:
     assert keys(search(c, s, consumer_agent_id="bob")) == ["c", "b"]
 
 
+def test_team_owned_items_are_visible_to_the_team(c: httpx.Client) -> None:
+    s = _scope()
+    body = {
+        "scope": s,
+        "input_text": "team item",
+        "memory_lane": "private",
+        "owner_team_id": "red",
+        "nodes": [
+            {
+                "client_id": "lgstore:t:1",
+                "type": "evidence",
+                "slots": {
+                    "family": "store",
+                    "kind": "item",
+                    "item": "t",
+                    "key": "t",
+                    "seq": 1,
+                    "ns": ["team"],
+                    "op": "put",
+                    "value": {"v": 1},
+                },
+            }
+        ],
+    }
+    assert c.post("/v1/memory/write", json=body).status_code == 200
+    assert heads(c, s, ["t"], consumer_team_id="red") == [(1, "put")]
+    assert heads(c, s, ["t"], consumer_team_id="blue", consumer_agent_id="alice") == [None]
+    assert keys(search(c, s, consumer_team_id="red")) == ["t"]
+    assert keys(search(c, s, consumer_team_id="blue")) == []
+
+
 def test_an_item_whose_versions_differ_in_lane_shows_each_reader_its_newest_visible(
     c: httpx.Client,
 ) -> None:
