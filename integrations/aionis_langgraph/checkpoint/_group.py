@@ -156,6 +156,8 @@ class GroupCommit:
             ticket.done, ticket.error, ticket.commit_id = True, error, commit_id
         queue.settled()
         cond.notify_all()
+        if error is not None and not isinstance(error, Exception):
+            raise error  # KeyboardInterrupt and the like stop the leading thread too
 
     def flush(self, keys: Iterable[str] | None = None) -> None:
         """Return once every ticket queued (for ``keys``, default all) before the call is
