@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
-from langgraph.store.base import BaseStore
+from langgraph.store.base import BaseStore, GetOp, Item, PutOp
 from store_suite import fresh_scope, server_mode, server_url
 
 from aionis_langgraph.store import AionisStore
@@ -72,6 +72,42 @@ def test_one_request_per_read_with_the_extension(
         every = put_paths + get_paths + search_paths + query_paths + ns_paths
         assert not [p for p in every if p.startswith("/v1/ext/")]
         assert "/v1/memory/recall_text" in query_paths
+
+
+def test_a_batch_fetches_the_heads_it_needs_in_one_request(
+    recorded: tuple[AionisClient, Recorder], server_mode: str
+) -> None:
+    client, rec = recorded
+    clock = Clock()
+    store = AionisStore(client, clock=clock, ttl={"refresh_on_read": True})
+    store.put(("b",), "x", {"v": 1}, ttl=10.0)
+    store.put(("b",), "y", {"v": 2})
+    rec.take()
+    results = store.batch(
+        [
+            GetOp(("b",), "x", refresh_ttl=True),  # a touch: the put of x must follow it
+            GetOp(("b",), "y"),
+            GetOp(("b",), "x", refresh_ttl=False),  # after the touch: asks again
+            GetOp(("b",), "missing"),
+            PutOp(("b",), "x", {"v": 3}),
+            PutOp(("b",), "z", {"v": 4}),
+        ]
+    )
+    paths = rec.take()
+    values = [r.value if isinstance(r, Item) else r for r in results]
+    assert values == [{"v": 1}, {"v": 2}, {"v": 1}, None, None, None]
+    if server_mode == "ext":
+        assert paths.count("/v1/ext/store/heads") == 3  # gets; the repeated get; puts
+        assert paths.count("/v1/memory/write") == 3  # the touch and the two puts
+        assert [p for p in paths if not p.startswith(("/v1/ext/", "/v1/memory/write"))] == []
+    else:
+        assert not [p for p in paths if p.startswith("/v1/ext/")]
+    x = store.get(("b",), "x", refresh_ttl=False)
+    assert x is not None
+    assert x.value == {"v": 3}
+    assert [i.key for i in store.search(("b",))] == ["z", "x", "y"]
+    history = client.memory.find(type="evidence", slots_contains={"ns": ["b"], "key": "x"})
+    assert sorted(n.client_id or "" for n in history.nodes)[-1].endswith(":3")
 
 
 def test_fast_path_false_never_calls_the_extension(

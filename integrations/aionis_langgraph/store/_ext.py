@@ -29,6 +29,7 @@ __all__ = [
     "CAPABILITY",
     "MAX_LIMIT",
     "ext_head",
+    "ext_heads",
     "ext_namespaces",
     "ext_search",
     "filter_supported",
@@ -72,10 +73,23 @@ def _version(node: Any) -> Version | None:
 
 def ext_head(item: str) -> Plan[Version | None]:
     """The newest version of one item (tombstones included), in one request."""
-    resp = yield Call("ext_heads", {"items": [item]})
-    heads = resp.get("heads") or [None]
-    version = _version(heads[0])
-    return version if version is not None and version.item == item else None
+    found = yield from ext_heads([item])
+    return found.get(item)
+
+
+def ext_heads(items: list[str]) -> Plan[dict[str, Version | None]]:
+    """The newest version of each item (None: never written, or not visible), one request per
+    :data:`MAX_LIMIT` items."""
+    out: dict[str, Version | None] = {}
+    unique = list(dict.fromkeys(items))
+    for start in range(0, len(unique), MAX_LIMIT):
+        part = unique[start : start + MAX_LIMIT]
+        resp = yield Call("ext_heads", {"items": part})
+        heads = list(resp.get("heads") or [])
+        for i, item in enumerate(part):
+            version = _version(heads[i]) if i < len(heads) else None
+            out[item] = version if version is not None and version.item == item else None
+    return out
 
 
 def ext_search(

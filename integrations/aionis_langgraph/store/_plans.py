@@ -57,6 +57,7 @@ from ._filters import literal_prefix, select_namespaces
 __all__ = [
     "PAGE",
     "HeadCache",
+    "Known",
     "Settings",
     "extract_texts",
     "get_plan",
@@ -257,15 +258,23 @@ def touch_plan(current: Version, settings: Settings) -> Plan[Version]:
     return (yield from write_version(record, current, [], settings))
 
 
-def head_of(item: str, settings: Settings, confirm: bool = True) -> Plan[Version | None]:
-    """The newest version of one item: one ``ext.store_index`` request, else probes."""
+Known = dict[str, Version | None]  # heads fetched ahead for a batch (used once each)
+
+
+def head_of(
+    item: str, settings: Settings, confirm: bool = True, known: Known | None = None
+) -> Plan[Version | None]:
+    """The newest version of one item: fetched ahead in ``known``, else one ``ext.store_index``
+    request, else probes."""
+    if known is not None and item in known:
+        return known.pop(item)
     if settings.ext:
         return (yield from ext_head(item))
     return (yield from latest_of(item, settings, confirm))
 
 
-def get_plan(op: GetOp, settings: Settings) -> Plan[Item | None]:
-    current = yield from head_of(item_id(op.namespace, op.key), settings)
+def get_plan(op: GetOp, settings: Settings, known: Known | None = None) -> Plan[Item | None]:
+    current = yield from head_of(item_id(op.namespace, op.key), settings, known=known)
     if current is None or not is_live(current.record, settings.clock()):
         return None
     if op.refresh_ttl and current.record.get("ttl_ms") is not None:
@@ -280,9 +289,10 @@ def _texts_for(op: PutOp, settings: Settings) -> list[str]:
     return extract_texts(op.value, paths)
 
 
-def put_plan(op: PutOp, settings: Settings) -> Plan[None]:
+def put_plan(op: PutOp, settings: Settings, known: Known | None = None) -> Plan[None]:
     """Put (``op.value`` set) or delete (``None``): one new version in its own commit."""
-    current = yield from head_of(item_id(op.namespace, op.key), settings, confirm=False)
+    item = item_id(op.namespace, op.key)
+    current = yield from head_of(item, settings, confirm=False, known=known)
     now = settings.clock()
     if op.value is None:
         if current is None or not is_live(current.record, now):

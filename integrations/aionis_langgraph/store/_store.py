@@ -29,8 +29,9 @@ from aionis_sdk import AionisClient, AsyncAionisClient
 from .._records import Identity
 from ._calls import Plan
 from ._drivers import arun, run
-from ._ext import CAPABILITY
-from ._plans import Settings, get_plan, list_namespaces_plan, put_plan
+from ._encoding import item_id
+from ._ext import CAPABILITY, ext_heads
+from ._plans import Known, Settings, get_plan, list_namespaces_plan, put_plan
 from ._search import search_plan
 
 __all__ = ["DEFAULT_DIM", "AionisStore"]
@@ -43,14 +44,25 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _ahead(items: list[str], settings: Settings) -> Plan[Known | None]:
+    """With the extension, the heads of several items in one request (None otherwise)."""
+    if not settings.ext or len(set(items)) < 2:
+        return None
+    return (yield from ext_heads(items))
+
+
 def batch_plan(ops: list[Op], settings: Settings) -> Plan[list[Result]]:
     """Reads see the state before the batch (as in ``InMemoryStore``); then puts apply, the
-    last put of a key in the batch winning."""
+    last put of a key in the batch winning. With the extension, the heads the gets need are
+    fetched in one request, and so are those the puts need (after the reads, which may have
+    refreshed a TTL)."""
     results: list[Result] = [None] * len(ops)
     puts: dict[tuple[tuple[str, ...], str], PutOp] = {}
+    gets = [item_id(op.namespace, op.key) for op in ops if isinstance(op, GetOp)]
+    known = yield from _ahead(gets, settings)
     for i, op in enumerate(ops):
         if isinstance(op, GetOp):
-            results[i] = yield from get_plan(op, settings)
+            results[i] = yield from get_plan(op, settings, known)
         elif isinstance(op, SearchOp):
             results[i] = yield from search_plan(op, settings)
         elif isinstance(op, ListNamespacesOp):
@@ -60,8 +72,9 @@ def batch_plan(ops: list[Op], settings: Settings) -> Plan[list[Result]]:
             puts[(op.namespace, op.key)] = op
         else:
             raise ValueError(f"Unknown operation type: {type(op)}")
+    known = yield from _ahead([item_id(p.namespace, p.key) for p in puts.values()], settings)
     for put in puts.values():
-        yield from put_plan(put, settings)
+        yield from put_plan(put, settings, known)
     return results
 
 
