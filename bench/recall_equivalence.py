@@ -22,8 +22,10 @@ edges to existing hubs) are written through the write service, a last third. The
 through presets, explicit knobs, the slot/meta flags, consumers (agent, team, both, none),
 layer preferences, budgets, ``rules_context`` with and without shadow rules, ``return_debug``
 and recall by vector. Each response is written as one JSON line without ``observability``
-(timings); ``compare`` reports the first differing path of each differing recall. Floats are
-compared exactly (the JSON text of a float round-trips its bits).
+(timings), keys in the order the server built them; where the server has a fast response
+encoder (``api.encode_json``), each response's bytes from it must equal ``json``'s. ``compare``
+reports the first differing path of each differing recall. Floats are compared exactly (the
+JSON text of a float round-trips its bits).
 """
 
 from __future__ import annotations
@@ -199,9 +201,12 @@ def _variants() -> list[dict[str, Any]]:
 
 
 def run(args: argparse.Namespace) -> None:
+    from aionis_server import api
     from aionis_server.context import Principal, RequestContext
     from aionis_server.identity import scope_key_for
     from aionis_server.services import recall as rc
+
+    encode = getattr(api, "encode_json", None)
 
     work = Path(tempfile.mkdtemp(prefix="aionis-eq-"))
     try:
@@ -239,7 +244,10 @@ def run(args: argparse.Namespace) -> None:
                 body["query_text"] = text
                 result = rc.recall_text_service(ctx, body)
             result.pop("observability", None)
-            lines.append(json.dumps({"i": i, "body": body, "result": result}, sort_keys=True))
+            if encode is not None:  # the response bytes: orjson's fast path or json's
+                assert encode(result) == api.dump_json(result), f"recall {i}: encodings differ"
+            # key order kept: it is part of the bytes a client receives
+            lines.append(json.dumps({"i": i, "body": body, "result": result}))
         seeder.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -257,6 +265,8 @@ def _first_diff(a: Any, b: Any, path: str = "$") -> str | None:
             found = _first_diff(a[key], b[key], f"{path}.{key}")
             if found:
                 return found
+        if list(a) != list(b):
+            return f"{path}: key order {list(a)!r:.80} != {list(b)!r:.80}"
         return None
     if isinstance(a, list):
         if len(a) != len(b):

@@ -28,7 +28,7 @@ import numpy.typing as npt
 from ..context import RequestContext
 from ..errors import ApiError, bad_request
 from ..schemas.recall import KNOBS, RecallBody, RecallOptions, RecallTextBody
-from ..services.dto import node_dto
+from ..services.dto import META_FIELDS, node_slots, slots_preview
 from ..validation import parse_body, require
 from .recall_context import ContextOptions, Uris, build_context
 from .recall_graph import Knobs, RecallGraph, build_graph
@@ -212,6 +212,7 @@ def _run(
             knobs,
             body.consumer_agent_id,
             body.consumer_team_id,
+            edge_commits=body.include_meta,
         )
         timings["graph_ms"] = round((time.perf_counter() - started) * 1000, 3)
         rules = None
@@ -308,40 +309,27 @@ def _response(
         }
         for s in graph.seeds
     ]
-    nodes = [
-        node_dto(
-            graph.nodes[nid],
-            tenant_id=tenant,
-            scope=scope,
-            include_slots=body.include_slots,
-            include_slots_preview=body.include_slots_preview,
-            slots_preview_keys=body.slots_preview_keys,
-            include_meta=body.include_meta,
-        )
-        for nid in graph.subgraph_nodes
-    ]
+    rows = [graph.rows[nid] for nid in graph.subgraph_nodes]
+    nodes = [_node_dto(row, body, uri) for row in rows]
     edges = []
     for e in graph.subgraph_edges:
         edge: dict[str, Any] = {
-            "id": e["id"],
-            "uri": uri("edge", e["id"]),
-            "from_id": e["src_id"],
-            "to_id": e["dst_id"],
-            "type": e["type"],
-            "weight": e["weight"],
+            "id": e.id,
+            "uri": uri("edge", e.id),
+            "from_id": e.src_id,
+            "to_id": e.dst_id,
+            "type": e.type,
+            "weight": e.weight,
         }
         if body.include_meta:
-            edge["confidence"] = e["confidence"]
-            edge["commit_id"] = e["commit_id"]
-            edge["commit_uri"] = uri("commit", e["commit_id"])
+            commit_id = graph.edge_commits[e.id]
+            edge["confidence"] = e.confidence
+            edge["commit_id"] = commit_id
+            edge["commit_uri"] = uri("commit", commit_id)
         edges.append(edge)
+    facts = graph.nodes
     ranked = [
-        {
-            "id": nid,
-            "uri": uri(graph.nodes[nid]["type"], nid),
-            "activation": act,
-            "score": score,
-        }
+        {"id": nid, "uri": uri(facts[nid].type, nid), "activation": act, "score": score}
         for nid, act, score in graph.ranked
     ]
     similarity = {s.row["id"]: s.similarity for s in graph.seeds}
@@ -351,7 +339,7 @@ def _response(
     }
     layers = body.memory_layer_preference
     context = build_context(
-        [graph.nodes[nid] for nid in graph.subgraph_nodes],
+        rows,
         extras,
         tenant_id=tenant,
         scope=scope,
@@ -382,6 +370,28 @@ def _response(
             "uri_links": [n["uri"] for n in nodes],
         },
     }
+
+
+def _node_dto(row: dict[str, Any], body: RecallOptions, uri: Uris) -> dict[str, Any]:
+    """:func:`~aionis_server.services.dto.node_dto` of a subgraph row, with this recall's
+    :class:`Uris` (same keys in the same order, same values)."""
+    dto: dict[str, Any] = {
+        "uri": uri(row["type"], row["id"]),
+        "id": row["id"],
+        "client_id": row["client_id"],
+        "type": row["type"],
+        "title": row["title"],
+        "text_summary": row["text_summary"],
+    }
+    if body.include_slots:
+        dto["slots"] = node_slots(row)
+    elif body.include_slots_preview:
+        dto["slots_preview"] = slots_preview(node_slots(row), body.slots_preview_keys)
+    if body.include_meta:
+        for name in META_FIELDS:
+            dto[name] = row[name]
+        dto["commit_uri"] = uri("commit", row["commit_id"])
+    return dto
 
 
 def _pruned(graph: RecallGraph, knobs: Knobs) -> list[str]:

@@ -1,4 +1,4 @@
-"""A bounded cache of node rows for recall, one per database.
+"""Bounded caches for recall, one set per database: node rows and immutable node/edge facts.
 
 Node rows are append-only and never updated (§5), so once a row is committed its columns can be
 reused by every later recall on the same database. Only ``rule_defs.state`` (joined in as
@@ -13,24 +13,35 @@ goes away with its database. Cached rows are shared between requests: treat them
 from __future__ import annotations
 
 import itertools
+import sys
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterable
-from typing import Any, NamedTuple
+from collections.abc import Hashable, Iterable
+from typing import Any, Generic, NamedTuple, TypeVar
 
 __all__ = [
+    "EDGE_FACTS_MAX",
+    "GRAPH_FACTS_MAX",
     "NODE_CACHE_ROWS",
     "SEED_FACTS_MAX",
+    "EdgeFact",
+    "Facts",
+    "GraphFact",
     "NodeCache",
     "SeedFact",
     "SeedFacts",
+    "edge_facts",
+    "graph_facts",
+    "interned",
     "node_cache",
     "seed_facts",
 ]
 
 NODE_CACHE_ROWS = 20_000  # about 2 KiB each with the bench's short texts
 SEED_FACTS_MAX = 250_000  # about 200 bytes each: ~50 MB per database at most
+GRAPH_FACTS_MAX = 400_000  # node facts by id, about 330 bytes each: ~130 MB at most
+EDGE_FACTS_MAX = 400_000  # edge facts by seq, about 400 bytes each: ~160 MB at most
 
 Row = dict[str, Any]
 
@@ -127,8 +138,98 @@ class SeedFacts:
             self._facts.clear()
 
 
+class GraphFact(NamedTuple):
+    """What the neighbourhood, spreading and ranking read of a node: its immutable columns that
+    decide whether it joins (scope, tier, visibility), takes part (embedding status) and how it
+    scores. Full rows are read only for the nodes that make the subgraph."""
+
+    seq: int
+    scope_key: str
+    type: str
+    tier: str
+    memory_lane: str
+    owner_agent_id: str | None
+    owner_team_id: str | None
+    embedding_status: str
+    confidence: float
+    salience: float
+
+    @classmethod
+    def of_row(cls, row: Row) -> GraphFact:
+        """The facts of a full node row."""
+        return cls(
+            row["seq"],
+            row["scope_key"],
+            row["type"],
+            row["tier"],
+            row["memory_lane"],
+            row["owner_agent_id"],
+            row["owner_team_id"],
+            row["embedding_status"],
+            row["confidence"],
+            row["salience"],
+        )
+
+
+class EdgeFact(NamedTuple):
+    """The immutable columns of an edge (weight, confidence and commit_id can change)."""
+
+    id: str
+    type: str
+    src_id: str
+    dst_id: str
+
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V", bound=tuple[Any, ...])
+
+
+class Facts(Generic[K, V]):
+    """Immutable facts by key for one database (at most ``capacity``; thread-safe writes).
+
+    Only values read from a committed snapshot may be stored, under a key that names one row
+    forever (``nodes.id``, ``edges.seq``: rows are never deleted, and the immutable columns
+    never change). When full, the oldest half is dropped (insertion order). String fields are
+    interned on the way in, so the few distinct scopes, types and states are stored once.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._facts: dict[K, V] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._facts)
+
+    def get(self, key: K) -> V | None:
+        return self._facts.get(key)
+
+    def put_many(self, items: Iterable[tuple[K, V]]) -> None:
+        if self.capacity <= 0:
+            return
+        with self._lock:
+            facts = self._facts
+            for key, value in items:
+                facts[key] = value
+            if len(facts) > self.capacity:
+                drop = len(facts) - self.capacity // 2
+                for old in list(itertools.islice(facts, drop)):
+                    del facts[old]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._facts.clear()
+
+
+def interned(value: Any) -> Any:
+    """``value``, interned if it is a string (for the repeated columns of cached facts)."""
+    return sys.intern(value) if type(value) is str else value
+
+
 _CACHES: weakref.WeakKeyDictionary[Any, NodeCache] = weakref.WeakKeyDictionary()
 _FACTS: weakref.WeakKeyDictionary[Any, SeedFacts] = weakref.WeakKeyDictionary()
+_GRAPH: weakref.WeakKeyDictionary[Any, Facts[str, GraphFact]] = weakref.WeakKeyDictionary()
+_EDGES: weakref.WeakKeyDictionary[Any, Facts[int, EdgeFact]] = weakref.WeakKeyDictionary()
 _CACHES_LOCK = threading.Lock()
 
 
@@ -154,3 +255,25 @@ def node_cache(db: Any) -> NodeCache | None:
             cache = NodeCache()
             _CACHES[db] = cache
         return cache
+
+
+def graph_facts(db: Any) -> Facts[str, GraphFact] | None:
+    """The node facts of ``db`` by node id (created on first use); ``None`` without one."""
+    if db is None:
+        return None
+    with _CACHES_LOCK:
+        facts = _GRAPH.get(db)
+        if facts is None:
+            facts = _GRAPH[db] = Facts(GRAPH_FACTS_MAX)
+        return facts
+
+
+def edge_facts(db: Any) -> Facts[int, EdgeFact] | None:
+    """The immutable edge columns of ``db`` by ``edges.seq`` (created on first use)."""
+    if db is None:
+        return None
+    with _CACHES_LOCK:
+        facts = _EDGES.get(db)
+        if facts is None:
+            facts = _EDGES[db] = Facts(EDGE_FACTS_MAX)
+        return facts

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,7 +121,7 @@ def _render(sections: dict[str, list[str]]) -> str:
 
 
 def build_context(
-    rows: list[Mapping[str, Any]],
+    rows: Sequence[Mapping[str, Any]],
     extras: dict[str, dict[str, Any]],
     *,
     tenant_id: str,

@@ -1,12 +1,17 @@
 """The graph half of recall (§7.4 steps 2–6): seeds, neighbourhood, spreading activation, ranking.
 
-All SQL is batched: one query per batch of seed candidates, and per hop one index-only query for
-the edge candidates, one read of the strongest edge rows and one node query (chunked only to
-stay under SQLite's parameter limit), never one query per node.
+All SQL is batched: one query per batch of seed candidates; per hop one index-only query for
+the edge candidates (with their current weight and confidence), one read of the immutable
+columns of the strongest edges not cached yet and one read of the node facts not cached yet;
+then one read of the full rows of the subgraph's nodes (chunked only to stay under SQLite's
+parameter limit), never one query per node.
 
-Rows are plain dicts (column name → value). Node rows are immutable once committed, so their
-columns are cached per database (:mod:`.recall_cache`); a rule's state is not, so it is read
-fresh on every recall. Edges are never cached (a later write can raise weight and confidence).
+Node rows are immutable once committed, so they are cached per database (:mod:`.recall_cache`):
+full rows (for seeds and the subgraph), and the few columns the neighbourhood, spreading and
+ranking need (:class:`~.recall_cache.GraphFact`) for every node reached. A rule's state is not
+immutable, so it is read fresh on every recall. Of an edge only id, type and endpoints are
+cached (by ``edges.seq``); a later write can raise weight and confidence and set commit_id, so
+those are read on every recall.
 """
 
 from __future__ import annotations
@@ -14,14 +19,26 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
 from ..storage.visibility import is_visible
 from ..vectors import VectorIndex
-from .recall_cache import NodeCache, SeedFact, SeedFacts, node_cache, seed_facts
+from .recall_cache import (
+    EdgeFact,
+    Facts,
+    GraphFact,
+    NodeCache,
+    SeedFact,
+    SeedFacts,
+    edge_facts,
+    graph_facts,
+    interned,
+    node_cache,
+    seed_facts,
+)
 
 Row = dict[str, Any]
 
@@ -57,17 +74,36 @@ class Seed:
     similarity: float
 
 
+class Edge(NamedTuple):
+    """An edge as this recall's snapshot holds it."""
+
+    seq: int
+    id: str
+    type: str
+    src_id: str
+    dst_id: str
+    weight: float
+    confidence: float
+
+
 @dataclass
 class RecallGraph:
-    """What steps 2–6 produce; ``nodes`` holds every visible node reached (by id)."""
+    """What steps 2–6 produce.
+
+    ``nodes`` holds the facts of every visible node reached (by id), ``rows`` the full rows of
+    the seeds and the subgraph nodes, ``edge_commits`` the current ``commit_id`` of each
+    subgraph edge when asked for (``include_meta``).
+    """
 
     seeds: list[Seed] = field(default_factory=list)
-    nodes: dict[str, Row] = field(default_factory=dict)
-    edges: dict[str, Row] = field(default_factory=dict)
+    nodes: dict[str, GraphFact] = field(default_factory=dict)
+    rows: dict[str, Row] = field(default_factory=dict)
+    edges: dict[str, Edge] = field(default_factory=dict)
     activation: dict[str, float] = field(default_factory=dict)
     ranked: list[tuple[str, float, float]] = field(default_factory=list)  # id, activation, score
     subgraph_nodes: list[str] = field(default_factory=list)
-    subgraph_edges: list[Row] = field(default_factory=list)
+    subgraph_edges: list[Edge] = field(default_factory=list)
+    edge_commits: dict[str, str] = field(default_factory=dict)
     seed_candidates: int = 0
 
 
@@ -231,35 +267,110 @@ def _with_rule_state(conn: sqlite3.Connection, cached: list[Row]) -> list[Row]:
     return [{**row, "rule_state": state.get(row["id"])} for row in cached]
 
 
+def _tuples(conn: sqlite3.Connection, sql: str, params: Sequence[object]) -> sqlite3.Cursor:
+    """``sql``'s rows as plain tuples (the connection's row factory builds heavier rows)."""
+    cur = conn.cursor()
+    cur.row_factory = None
+    return cur.execute(sql, params)
+
+
+def _newest(conn: sqlite3.Connection) -> int:
+    """The snapshot's highest ``nodes.seq`` (cached facts of later nodes are not in it)."""
+    return int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM nodes").fetchone()[0])
+
+
+_GRAPH_FACT_SELECT = (
+    "SELECT id, seq, scope_key, type, tier, memory_lane, owner_agent_id, owner_team_id,"
+    " embedding_status, confidence, salience FROM nodes WHERE id IN ({marks})"
+)
+
+
+def _graph_facts(
+    conn: sqlite3.Connection,
+    ids: Iterable[str],
+    newest: int,
+    facts: Facts[str, GraphFact] | None = None,
+) -> dict[str, GraphFact]:
+    """The facts of the nodes ``ids`` that exist in this snapshot (any scope), by id."""
+    out: dict[str, GraphFact] = {}
+    missing: list[str] = []
+    for node_id in ids:
+        fact = facts.get(node_id) if facts is not None else None
+        if fact is None:
+            missing.append(node_id)
+        elif fact.seq <= newest:
+            out[node_id] = fact
+    fresh: list[tuple[str, GraphFact]] = []
+    for part in _chunks(missing):
+        marks = ",".join("?" * len(part))
+        for node_id, seq, *strings, confidence, salience in _tuples(
+            conn, _GRAPH_FACT_SELECT.format(marks=marks), part
+        ):
+            skey, ntype, tier, lane, owner_agent, owner_team, status = map(interned, strings)
+            fact = GraphFact(
+                seq, skey, ntype, tier, lane, owner_agent, owner_team, status, confidence, salience
+            )
+            fresh.append((node_id, fact))
+            out[node_id] = fact
+    if facts is not None:
+        facts.put_many(fresh)
+    return out
+
+
 def _fetch_edges(
-    conn: sqlite3.Connection, scope_key: str, ids: list[str], knobs: Knobs
-) -> list[Row]:
+    conn: sqlite3.Connection,
+    scope_key: str,
+    ids: Sequence[str],
+    knobs: Knobs,
+    facts: Facts[int, EdgeFact] | None = None,
+) -> list[Edge]:
     """The ``edge_budget`` strongest qualifying edges incident to ``ids``, strongest first
     (weight·confidence desc, then id).
 
-    The candidates, their strength and their ids come from the covering indexes
+    The candidates, their weight, confidence and id come from the covering indexes
     ``edges_src_rank`` and ``edges_dst_rank`` without touching the table; the cut is made on
-    those, and only the rows that make it are read.
+    those, and only the immutable columns (type, endpoints) of the edges that make it are read
+    from the table, and only if not cached.
     """
     budget = edge_budget(knobs)
-    ranked: dict[int, tuple[float, str]] = {}
+    found: dict[int, tuple[float, float, str]] = {}
     bounds = [scope_key, knobs.min_edge_weight, knobs.min_edge_confidence]
     for part in _chunks(ids, 400):
         marks = ",".join("?" * len(part))
         sql = (
-            f"SELECT seq, weight * confidence, id FROM edges WHERE src_id IN ({marks})"
+            f"SELECT seq, weight, confidence, id FROM edges WHERE src_id IN ({marks})"
             " AND scope_key = ? AND weight >= ? AND confidence >= ?"
-            f" UNION ALL SELECT seq, weight * confidence, id FROM edges WHERE dst_id IN ({marks})"
+            f" UNION ALL SELECT seq, weight, confidence, id FROM edges WHERE dst_id IN ({marks})"
             " AND scope_key = ? AND weight >= ? AND confidence >= ?"
         )
-        for seq, strength, edge_id in conn.execute(sql, [*part, *bounds, *part, *bounds]):
-            ranked[seq] = (-strength, edge_id)
-    wanted = sorted(ranked, key=ranked.__getitem__)[:budget]
-    edges: list[Row] = []
-    for part in _chunks(wanted):
+        for seq, weight, confidence, edge_id in _tuples(
+            conn, sql, [*part, *bounds, *part, *bounds]
+        ):
+            found[seq] = (weight, confidence, edge_id)
+    order = sorted((-w * c, edge_id, seq) for seq, (w, c, edge_id) in found.items())[:budget]
+    known: dict[int, EdgeFact] = {}
+    missing: list[int] = []
+    for _, _, seq in order:
+        fact = facts.get(seq) if facts is not None else None
+        if fact is None:
+            missing.append(seq)
+        else:
+            known[seq] = fact
+    fresh: list[tuple[int, EdgeFact]] = []
+    for part in _chunks(missing):
         marks = ",".join("?" * len(part))
-        edges.extend(_dicts(conn.execute(f"SELECT * FROM edges WHERE seq IN ({marks})", part)))
-    edges.sort(key=lambda e: (-e["weight"] * e["confidence"], e["id"]))
+        sql = f"SELECT seq, id, type, src_id, dst_id FROM edges WHERE seq IN ({marks})"
+        for seq, edge_id, etype, src_id, dst_id in _tuples(conn, sql, part):
+            fact = EdgeFact(edge_id, interned(etype), src_id, dst_id)
+            fresh.append((seq, fact))
+            known[seq] = fact
+    if facts is not None:
+        facts.put_many(fresh)
+    edges: list[Edge] = []
+    for _, _, seq in order:
+        weight, confidence, _ = found[seq]
+        fact = known[seq]
+        edges.append(Edge(seq, fact.id, fact.type, fact.src_id, fact.dst_id, weight, confidence))
     return edges
 
 
@@ -273,6 +384,20 @@ def edge_budget(knobs: Knobs) -> int:
     return max(MIN_EDGE_BUDGET, 2 * knobs.ranked_limit, 4 * knobs.max_edges)
 
 
+@dataclass(frozen=True)
+class GraphCaches:
+    """The per-database caches recall reads through (all optional: ``None`` reads SQL)."""
+
+    rows: NodeCache | None = None
+    seeds: SeedFacts | None = None
+    nodes: Facts[str, GraphFact] | None = None
+    edges: Facts[int, EdgeFact] | None = None
+
+    @classmethod
+    def of(cls, db: Any) -> GraphCaches:
+        return cls(node_cache(db), seed_facts(db), graph_facts(db), edge_facts(db))
+
+
 def expand(
     conn: sqlite3.Connection,
     graph: RecallGraph,
@@ -280,45 +405,50 @@ def expand(
     knobs: Knobs,
     consumer_agent_id: str | None,
     consumer_team_id: str | None,
-    cache: NodeCache | None = None,
+    caches: GraphCaches | None = None,
 ) -> None:
     """Step 3: edges within ``neighborhood_hops`` of the seeds whose endpoints are both visible."""
+    caches = caches if caches is not None else GraphCaches()
+    newest = _newest(conn)
+    nodes = graph.nodes
     rejected: set[str] = set()
     visited: set[str] = set()
     frontier = {seed.row["id"] for seed in graph.seeds}
     for _ in range(knobs.neighborhood_hops):
         if not frontier:
             break
-        edges = _fetch_edges(conn, scope_key, sorted(frontier), knobs)
+        edges = _fetch_edges(conn, scope_key, list(frontier), knobs, caches.edges)
         unknown = {
             end
             for e in edges
-            for end in (e["src_id"], e["dst_id"])
-            if end not in graph.nodes and end not in rejected
+            for end in (e.src_id, e.dst_id)
+            if end not in nodes and end not in rejected
         }
-        fetched = {row["id"]: row for row in _fetch_nodes(conn, scope_key, sorted(unknown), cache)}
+        fetched = _graph_facts(conn, unknown, newest, caches.nodes)
         for node_id in unknown:
-            row = fetched.get(node_id)
+            fact = fetched.get(node_id)
             if (
-                row is not None
-                and row["tier"] in RECALL_TIERS
+                fact is not None
+                and fact.scope_key == scope_key
+                and fact.tier in RECALL_TIERS
                 and is_visible(
-                    row["memory_lane"],
-                    row["owner_agent_id"],
-                    row["owner_team_id"],
+                    fact.memory_lane,
+                    fact.owner_agent_id,
+                    fact.owner_team_id,
                     consumer_agent_id,
                     consumer_team_id,
                 )
             ):
-                graph.nodes[node_id] = row
+                nodes[node_id] = fact
             else:
                 rejected.add(node_id)
         visited |= frontier
         reached: set[str] = set()
         for e in edges:
-            if e["src_id"] in graph.nodes and e["dst_id"] in graph.nodes:
-                graph.edges[e["id"]] = e
-                reached.update((e["src_id"], e["dst_id"]))
+            if e.src_id in nodes and e.dst_id in nodes:
+                graph.edges[e.id] = e
+                reached.add(e.src_id)
+                reached.add(e.dst_id)
         frontier = reached - visited
 
 
@@ -328,15 +458,11 @@ def spread(graph: RecallGraph, hops: int) -> None:
     for seed in graph.seeds:
         value = clamp01(0.75 * seed.similarity + 0.25 * float(seed.row["salience"]))
         activation[seed.row["id"]] = max(activation.get(seed.row["id"], 0.0), value)
-    ready = {nid for nid, row in graph.nodes.items() if row["embedding_status"] == "ready"}
+    ready = {nid for nid, fact in graph.nodes.items() if fact.embedding_status == "ready"}
     links = [
-        (
-            e["src_id"],
-            e["dst_id"],
-            TYPE_WEIGHT.get(e["type"], 0.0) * e["weight"] * e["confidence"] * 0.5,
-        )
+        (e.src_id, e.dst_id, TYPE_WEIGHT.get(e.type, 0.0) * e.weight * e.confidence * 0.5)
         for e in graph.edges.values()
-        if e["src_id"] in ready and e["dst_id"] in ready
+        if e.src_id in ready and e.dst_id in ready
     ]
     for _ in range(hops):
         previous = dict(activation)
@@ -351,17 +477,18 @@ def spread(graph: RecallGraph, hops: int) -> None:
     graph.activation = activation
 
 
-def score_of(activation: float, row: Row) -> float:
+def score_of(activation: float, confidence: float, salience: float) -> float:
     """Step 5: ``0.7·activation + 0.15·confidence + 0.15·salience``."""
-    return 0.7 * activation + 0.15 * float(row["confidence"]) + 0.15 * float(row["salience"])
+    return 0.7 * activation + 0.15 * float(confidence) + 0.15 * float(salience)
 
 
 def rank_and_cut(graph: RecallGraph, knobs: Knobs) -> None:
     """Steps 5–6: ranked list, subgraph nodes (seeds, then ranked) and the strongest edges."""
+    nodes = graph.nodes
     scored = [
-        (nid, act, score_of(act, graph.nodes[nid]))
+        (nid, act, score_of(act, nodes[nid].confidence, nodes[nid].salience))
         for nid, act in graph.activation.items()
-        if nid in graph.nodes
+        if nid in nodes
     ]
     scored.sort(key=lambda item: (-item[2], item[0]))
     graph.ranked = scored[: knobs.ranked_limit]
@@ -373,9 +500,29 @@ def rank_and_cut(graph: RecallGraph, knobs: Knobs) -> None:
             chosen.append(nid)
     graph.subgraph_nodes = chosen[: knobs.max_nodes]
     members = set(graph.subgraph_nodes)
-    between = [e for e in graph.edges.values() if e["src_id"] in members and e["dst_id"] in members]
-    between.sort(key=lambda e: (-e["weight"] * e["confidence"], e["id"]))
+    between = [e for e in graph.edges.values() if e.src_id in members and e.dst_id in members]
+    between.sort(key=lambda e: (-e.weight * e.confidence, e.id))
     graph.subgraph_edges = between[: knobs.max_edges]
+
+
+def _subgraph_rows(
+    conn: sqlite3.Connection, graph: RecallGraph, scope_key: str, cache: NodeCache | None
+) -> None:
+    """Step 6's full rows: the seeds' rows, and the other subgraph nodes' rows read now."""
+    rows = {seed.row["id"]: seed.row for seed in graph.seeds}
+    need = [nid for nid in graph.subgraph_nodes if nid not in rows]
+    for row in _fetch_nodes(conn, scope_key, need, cache):
+        rows[row["id"]] = row
+    graph.rows = rows
+
+
+def _edge_commits(conn: sqlite3.Connection, graph: RecallGraph) -> None:
+    """The current ``commit_id`` of every subgraph edge (a later write may have changed it)."""
+    for part in _chunks([e.seq for e in graph.subgraph_edges]):
+        marks = ",".join("?" * len(part))
+        graph.edge_commits.update(
+            _tuples(conn, f"SELECT id, commit_id FROM edges WHERE seq IN ({marks})", part)
+        )
 
 
 def build_graph(
@@ -386,10 +533,11 @@ def build_graph(
     knobs: Knobs,
     consumer_agent_id: str | None,
     consumer_team_id: str | None,
+    *,
+    edge_commits: bool = False,
 ) -> RecallGraph:
-    """Steps 2–6 in one read snapshot."""
-    db = getattr(vectors, "db", None)
-    cache = node_cache(db)
+    """Steps 2–6 in one read snapshot (``edge_commits``: also the subgraph edges' commit ids)."""
+    caches = GraphCaches.of(getattr(vectors, "db", None))
     seeds, examined = find_seeds(
         conn,
         vectors,
@@ -398,13 +546,16 @@ def build_graph(
         knobs.limit,
         consumer_agent_id,
         consumer_team_id,
-        cache,
-        seed_facts(db),
+        caches.rows,
+        caches.seeds,
     )
     graph = RecallGraph(seeds=seeds, seed_candidates=examined)
     for seed in seeds:
-        graph.nodes[seed.row["id"]] = seed.row
-    expand(conn, graph, scope_key, knobs, consumer_agent_id, consumer_team_id, cache)
+        graph.nodes[seed.row["id"]] = GraphFact.of_row(seed.row)
+    expand(conn, graph, scope_key, knobs, consumer_agent_id, consumer_team_id, caches)
     spread(graph, knobs.neighborhood_hops)
     rank_and_cut(graph, knobs)
+    _subgraph_rows(conn, graph, scope_key, caches.rows)
+    if edge_commits:
+        _edge_commits(conn, graph)
     return graph
