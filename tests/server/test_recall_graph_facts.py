@@ -23,6 +23,7 @@ from aionis_server.schemas.recall import RecallBody
 from aionis_server.services.recall import recall_service, resolve_knobs
 from aionis_server.services.recall_cache import (
     Facts,
+    GraphFact,
     edge_facts,
     graph_facts,
     node_cache,
@@ -44,6 +45,12 @@ def _recall(state: ServerState, **body: Any) -> dict[str, Any]:
     return recall_service(make_ctx(state), {"query_embedding": axis(0), **body})
 
 
+def _facts(db: Database) -> Facts[str, GraphFact]:
+    facts = graph_facts(db)
+    assert facts is not None
+    return facts
+
+
 def _node_ids(out: dict[str, Any]) -> set[str]:
     return {n["id"] for n in out["subgraph"]["nodes"]}
 
@@ -58,7 +65,7 @@ def test_edge_weight_confidence_and_commit_are_read_fresh(state: ServerState) ->
     eid = add_edge(state.db, seed, nb, weight=0.5, confidence=0.5)
     first = _edges(_recall(state, include_meta=True, **ONE_HOP))[eid]
     assert (first["weight"], first["confidence"]) == (0.5, 0.5)
-    assert len(edge_facts(state.db)) == 1  # type and endpoints are cached now
+    assert len(edge_facts(state.db) or ()) == 1  # type and endpoints are cached now
 
     new_commit = "00000000-0000-5000-8000-000000000002"
     with state.db.write() as conn:
@@ -97,7 +104,7 @@ def test_visibility_is_decided_per_consumer_from_cached_facts(state: ServerState
     add_edge(state.db, seed, ours)
 
     assert _node_ids(_recall(state, consumer_agent_id="agent-a", **ONE_HOP)) == {seed, mine}
-    assert graph_facts(state.db).get(mine) is not None
+    assert _facts(state.db).get(mine) is not None
     assert _node_ids(_recall(state, consumer_agent_id="agent-b", **ONE_HOP)) == {seed}
     assert _node_ids(_recall(state, consumer_team_id="team-x", **ONE_HOP)) == {seed, ours}
     assert _node_ids(_recall(state, **ONE_HOP)) == {seed}
@@ -116,7 +123,7 @@ def test_cached_facts_of_another_scope_or_a_cold_tier_do_not_join(state: ServerS
         out = _recall(state, **ONE_HOP)
         assert _node_ids(out) == {seed}
         assert out["observability"]["neighborhood_nodes"] == 1
-    assert graph_facts(state.db).get(cold) is not None
+    assert _facts(state.db).get(cold) is not None
 
 
 def test_a_fact_cached_by_a_newer_snapshot_is_not_used_in_an_older_one(
@@ -140,7 +147,7 @@ def test_a_fact_cached_by_a_newer_snapshot_is_not_used_in_an_older_one(
         add_node(state.db, "late", vector=axis(1))
         with ThreadPoolExecutor(1) as pool:  # another thread, another (newer) snapshot
             assert late in pool.submit(graph_nodes).result()
-        assert graph_facts(state.db).get(late) is not None
+        assert _facts(state.db).get(late) is not None
         old = build_graph(conn, state.vectors, "default", query, resolve_knobs(parsed), None, None)
         assert set(old.nodes) == {seed}
         assert old.edges == {}
@@ -157,9 +164,10 @@ def test_full_rows_are_read_only_for_the_subgraph(state: ServerState) -> None:
     assert out["observability"]["neighborhood_nodes"] == 31
     assert len(out["subgraph"]["nodes"]) == 4
     rows = node_cache(state.db)
+    assert rows is not None
     cached_rows = {nid for nid in [hub, *leaves] if rows.get(nid) is not None}
     assert cached_rows == _node_ids(out)
-    facts = graph_facts(state.db)
+    facts = _facts(state.db)
     assert all(facts.get(leaf) is not None for leaf in leaves)
 
 
