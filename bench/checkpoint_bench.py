@@ -240,13 +240,15 @@ def report(
         "acknowledged commit per checkpoint, in sequence. With group commit a task's "
         "`put_writes` rides in the commit of the next `put` (a `put_writes` lingers up to "
         "the linger for it; records queued while a commit is in flight share the next one), "
-        "so a super-step costs about one `/write` round trip instead of two. That round trip "
-        "is mostly the server's commit (SQLite WAL, `synchronous=FULL`: one fdatasync per "
-        "commit, 1.3–4 ms on this disk and more while other jobs write; ~0.6 ms of server "
-        "CPU); the saver adds ~0.3 ms of client CPU per commit (record encoding, hash, SDK "
-        "request) plus the thread hand-offs. Durability is unchanged: `put` and `put_writes` "
-        "return only after the commit holding their record is acknowledged. Figures on this "
-        "shared 2-core box vary by ~2x with load; compare ratios within one run.",
+        "so a super-step costs about one `/write` round trip instead of two. That round "
+        "trip is the server's: its HTTP floor (the `GET /health` above; ~1 ms on a quiet "
+        "machine, more while the server process waits for a core), ~0.6 ms of write CPU and "
+        "one fdatasync per commit (SQLite WAL, `synchronous=FULL`; 1.3–4 ms on this disk, "
+        "more while other jobs write). The client adds ~0.6 ms per step (LangGraph's "
+        "hand-off to the next `put` ~0.17 ms, record, hash and SDK request ~0.3 ms, "
+        "response ~0.1 ms). Durability is unchanged: `put` and `put_writes` return only "
+        "after the commit holding their record is acknowledged. Figures on this shared "
+        "2-core box vary by ~2x with load; compare ratios within one run.",
         "",
     ]
     return "\n".join(lines)
