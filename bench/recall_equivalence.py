@@ -12,7 +12,8 @@
     .venv/bin/python bench/recall_equivalence.py compare /tmp/old.jsonl /tmp/new.jsonl
 
 ``ab`` times the same recall_text calls over HTTP against two servers side by side (the old
-code via ``--a-pythonpath``), each on its own copy of a database, so both see the same machine
+code via ``--a-pythonpath``, the new one via ``--b-pythonpath`` or the installed package), each
+on its own copy of a database, so both see the same machine
 load: one client alternating A and B per call, then 2 and 4 clients in alternating blocks.
 
 ``run`` works on a fresh copy of the prepared database (it writes), in one server state, so the
@@ -307,6 +308,7 @@ def ab(args: argparse.Namespace) -> None:
     from aionis_server.testing import spawn_server
 
     env_a = {"PYTHONPATH": args.a_pythonpath} if args.a_pythonpath else None
+    env_b = {"PYTHONPATH": args.b_pythonpath} if args.b_pythonpath else None
     rng = random.Random(5)
     topics = list(sb.TOPICS)
     bodies = [
@@ -323,7 +325,7 @@ def ab(args: argparse.Namespace) -> None:
 
     with (
         spawn_server(args.a_db, embedding_dim=args.dim, startup_timeout=3600, env=env_a) as url_a,
-        spawn_server(args.b_db, embedding_dim=args.dim, startup_timeout=3600) as url_b,
+        spawn_server(args.b_db, embedding_dim=args.dim, startup_timeout=3600, env=env_b) as url_b,
     ):
         urls = {"a": url_a, "b": url_b}
         local = {
@@ -387,6 +389,7 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--a-db", required=True)
     t.add_argument("--a-pythonpath", default=None, help="source of server A (the old code)")
     t.add_argument("--b-db", required=True)
+    t.add_argument("--b-pythonpath", default=None, help="source of server B (default: installed)")
     t.add_argument("--requests", type=int, default=200)
     t.add_argument("--concurrency", type=int, nargs="*", default=[2, 4])
     t.add_argument("--dim", type=int, default=1536)
