@@ -30,12 +30,13 @@ from ..context import RequestContext
 from ..errors import ApiError
 from ..schemas.ext_store import ExtStoreHeadsBody, ExtStoreNamespacesBody, ExtStoreSearchBody
 from ..validation import require
-from .ext_store_index import F32, Scope, StoreIndex, Version, unit_rows
+from .ext_store_index import F32, Item, Scope, StoreIndex, Version, unit_rows
 from .ext_store_match import filter_problem, matches_filter
 from .recall import embed_query, query_vector
 
 _SPACES = re.compile(r"\s+")
 _CREATE = threading.Lock()
+SMALL = 8  # a prefix holding under 1/SMALL of a scope's items is sorted, not scanned for
 
 
 def index_of(app_state: Any, dim: int) -> StoreIndex:
@@ -65,6 +66,10 @@ def _synced_scope(ctx: RequestContext, index: StoreIndex) -> Scope | None:
     return index.scopes.get(ctx.scope_key)
 
 
+def _recency(item: Item) -> tuple[str, str]:
+    return item.recency
+
+
 def _heads_under(
     scope: Scope, prefix: tuple[str, ...], agent: str | None, team: str | None
 ) -> Iterator[Version]:
@@ -80,6 +85,15 @@ def _heads_under(
     mixed.sort(key=lambda pair: pair[0], reverse=True)
 
     def uniform() -> Iterator[tuple[tuple[str, str], Version]]:
+        names = scope.names_under(prefix)
+        if names is not None and SMALL * len(names) < len(scope.items):
+            # A small part of the scope: sort its items rather than walk the whole scope.
+            ordered = sorted((scope.items[n] for n in names), key=_recency, reverse=True)
+            for item in ordered:
+                head = item.versions[-1]
+                if item.uniform and head.owner.visible_to(agent, team):
+                    yield item.recency, head
+            return
         for created_at, node_id, name in reversed(scope.recency):
             item = scope.items[name]
             if not item.uniform or item.ns[:k] != prefix:

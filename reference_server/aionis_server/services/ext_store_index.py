@@ -123,10 +123,7 @@ class Item:
     ns: tuple[str, ...]
     versions: list[Version] = field(default_factory=list)
     uniform: bool = True  # every version has the same lane and owners
-
-    @property
-    def recency(self) -> tuple[str, str]:
-        return max(v.recency for v in self.versions)
+    recency: tuple[str, str] = ("", "")  # the newest :attr:`Version.recency` of its versions
 
     def head(self, agent: str | None, team: str | None) -> Version | None:
         """The newest version the consumer can see (tombstones included)."""
@@ -157,6 +154,8 @@ class Scope:
         self.items: dict[str, Item] = {}
         self.recency: list[tuple[str, str, str]] = []  # (created_at, node_id, item), ascending
         self.mixed: set[str] = set()  # items whose versions differ in lane or owners
+        # Items by namespace, grouped by the namespace's first label (prefix queries).
+        self.by_first: dict[str, dict[tuple[str, ...], list[str]]] = {}
         self.texts: dict[str, list[Text]] = {}  # by the ``of`` of the text nodes
         self.dim = dim
         self.mat: F32 = np.zeros((0, dim), dtype=np.float32)
@@ -166,6 +165,8 @@ class Scope:
         item = self.items.get(name)
         if item is None:
             item = self.items[name] = Item(ns=version.ns)
+            first = version.ns[0] if version.ns else ""
+            self.by_first.setdefault(first, {}).setdefault(version.ns, []).append(name)
         else:
             old = item.recency
             index = bisect.bisect_left(self.recency, (*old, name))
@@ -176,7 +177,18 @@ class Scope:
                 self.mixed.add(name)
         orders = [v.order for v in item.versions]
         item.versions.insert(bisect.bisect_right(orders, version.order), version)
+        item.recency = max(item.recency, version.recency)
         bisect.insort(self.recency, (*item.recency, name))
+
+    def names_under(self, prefix: tuple[str, ...]) -> list[str] | None:
+        """The items whose namespace starts with ``prefix`` (None for the empty prefix)."""
+        if not prefix:
+            return None
+        names: list[str] = []
+        for ns, members in self.by_first.get(prefix[0], {}).items():
+            if ns[: len(prefix)] == prefix:
+                names.extend(members)
+        return names
 
     def add_vector(self, vector: F32) -> int:
         if self.n == len(self.mat):
