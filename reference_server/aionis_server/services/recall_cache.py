@@ -17,7 +17,7 @@ import sys
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, Generic, NamedTuple, TypeVar
 
 __all__ = [
@@ -203,6 +203,10 @@ class Facts(Generic[K, V]):
 
     def get(self, key: K) -> V | None:
         return self._facts.get(key)
+
+    def getter(self) -> Callable[[K], V | None]:
+        """``get`` without the method call (for loops over hundreds of keys)."""
+        return self._facts.get
 
     def put_many(self, items: Iterable[tuple[K, V]]) -> None:
         if self.capacity <= 0:

@@ -151,12 +151,15 @@ def build_context(
             continue
         key = SECTION_OF_TYPE.get(row["type"], "events")
         line = _line(row, options.profile)
-        trial = {**sections, key: [*sections.get(key, []), line]}
-        size = len(_render(trial))
-        if budget is not None and size > budget:
-            dropped["budget"] += 1
-            continue
-        sections, used = trial, size
+        if budget is None:  # everything fits: no need to render the text item by item
+            sections.setdefault(key, []).append(line)
+        else:
+            trial = {**sections, key: [*sections.get(key, []), line]}
+            size = len(_render(trial))
+            if size > budget:
+                dropped["budget"] += 1
+                continue
+            sections, used = trial, size
         uri = uri_of(row["type"], row["id"])
         commit_uri = uri_of("commit", row["commit_id"])
         item: dict[str, Any] = {
@@ -189,6 +192,8 @@ def build_context(
             }
         )
     text = _render(sections)
+    if budget is None:
+        used = len(text)  # the size after the last item admitted
     return {
         "text": text,
         "items": items,

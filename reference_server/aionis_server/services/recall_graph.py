@@ -144,24 +144,29 @@ def find_seeds(
     def eligible(seqs: Sequence[int]) -> list[int]:
         nonlocal examined
         examined += len(seqs)
-        unknown = [s for s in seqs if fact_of(s) is None]
+        found: dict[int, SeedFact] = {}
+        unknown: list[int] = []
+        for seq in seqs:
+            fact = fact_of(seq)
+            if fact is None:
+                unknown.append(seq)
+            else:
+                found[seq] = fact
         for part in _chunks(unknown):
             marks = ",".join("?" * len(part))
-            cur = conn.execute(_FACT_SELECT.format(marks=marks), [*SEED_TYPES, *part])
+            cur = _tuples(conn, _FACT_SELECT.format(marks=marks), [*SEED_TYPES, *part])
             for seq, node_id, skey, ok, lane, owner_agent, owner_team, ntype in cur:
                 fact = SeedFact(
                     node_id, skey, bool(ok), lane, owner_agent, owner_team, ntype == "rule"
                 )
-                fresh_facts[seq] = fact
+                fresh_facts[seq] = found[seq] = fact
                 facts.put(seq, fact)
         if not newest:
-            newest.append(
-                int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM nodes").fetchone()[0])
-            )
+            newest.append(_newest(conn))
         accepted: list[int] = []
         rules: list[int] = []
         for seq in seqs:
-            known = fact_of(seq)
+            known = found.get(seq)
             if (
                 known is None
                 or seq > newest[0]  # committed after this snapshot began
@@ -274,6 +279,10 @@ def _tuples(conn: sqlite3.Connection, sql: str, params: Sequence[object]) -> sql
     return cur.execute(sql, params)
 
 
+def _absent(key: object) -> None:
+    """The lookup of an absent cache: nothing is known."""
+
+
 def _newest(conn: sqlite3.Connection) -> int:
     """The snapshot's highest ``nodes.seq`` (cached facts of later nodes are not in it)."""
     return int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM nodes").fetchone()[0])
@@ -294,8 +303,9 @@ def _graph_facts(
     """The facts of the nodes ``ids`` that exist in this snapshot (any scope), by id."""
     out: dict[str, GraphFact] = {}
     missing: list[str] = []
+    lookup = facts.getter() if facts is not None else _absent
     for node_id in ids:
-        fact = facts.get(node_id) if facts is not None else None
+        fact = lookup(node_id)
         if fact is None:
             missing.append(node_id)
         elif fact.seq <= newest:
@@ -333,7 +343,9 @@ def _fetch_edges(
     from the table, and only if not cached.
     """
     budget = edge_budget(knobs)
-    found: dict[int, tuple[float, float, str]] = {}
+    # (-weight·confidence, id, seq, weight, confidence): sorted, the strongest first, then by id.
+    # An edge between two frontier nodes comes back twice, as two equal (adjacent) tuples.
+    candidates: list[tuple[float, str, int, float, float]] = []
     bounds = [scope_key, knobs.min_edge_weight, knobs.min_edge_confidence]
     for part in _chunks(ids, 400):
         marks = ",".join("?" * len(part))
@@ -343,19 +355,26 @@ def _fetch_edges(
             f" UNION ALL SELECT seq, weight, confidence, id FROM edges WHERE dst_id IN ({marks})"
             " AND scope_key = ? AND weight >= ? AND confidence >= ?"
         )
-        for seq, weight, confidence, edge_id in _tuples(
-            conn, sql, [*part, *bounds, *part, *bounds]
-        ):
-            found[seq] = (weight, confidence, edge_id)
-    order = sorted((-w * c, edge_id, seq) for seq, (w, c, edge_id) in found.items())[:budget]
+        rows = _tuples(conn, sql, [*part, *bounds, *part, *bounds])
+        candidates += [(-w * c, edge_id, seq, w, c) for seq, w, c, edge_id in rows]
+    candidates.sort()
+    order: list[tuple[float, str, int, float, float]] = []
+    last = -1
+    for item in candidates:
+        if item[2] != last:
+            last = item[2]
+            order.append(item)
+            if len(order) == budget:
+                break
+    lookup = facts.getter() if facts is not None else _absent
     known: dict[int, EdgeFact] = {}
     missing: list[int] = []
-    for _, _, seq in order:
-        fact = facts.get(seq) if facts is not None else None
+    for item in order:
+        fact = lookup(item[2])
         if fact is None:
-            missing.append(seq)
+            missing.append(item[2])
         else:
-            known[seq] = fact
+            known[item[2]] = fact
     fresh: list[tuple[int, EdgeFact]] = []
     for part in _chunks(missing):
         marks = ",".join("?" * len(part))
@@ -367,8 +386,7 @@ def _fetch_edges(
     if facts is not None:
         facts.put_many(fresh)
     edges: list[Edge] = []
-    for _, _, seq in order:
-        weight, confidence, _ = found[seq]
+    for _, _, seq, weight, confidence in order:
         fact = known[seq]
         edges.append(Edge(seq, fact.id, fact.type, fact.src_id, fact.dst_id, weight, confidence))
     return edges
