@@ -21,6 +21,8 @@ acknowledgement path. Read-your-writes for recall stays exact because :meth:`sea
 whatever is still above the watermark, i.e. everything committed before the search began.
 Without the indexer (tools, bulk seeding), :meth:`publish` inserts at once, as :meth:`add` does.
 The indexer logs and survives failures; if its thread is gone, the next publish restarts it.
+It inserts with one thread, leaving the other cores to requests; if it lags more than
+``BACKLOG_MAX`` seqs behind, the publishing writer runs :meth:`sync` itself (backpressure).
 
 Persistence (``path`` given): a directory holding ``manifest.json`` (dim, dtype, watermark, one
 entry per scope) and one file per scope (``.usearch`` graph or ``.npz`` matrix). :meth:`save` writes
@@ -62,6 +64,10 @@ EXACT_CACHE_BYTES = 128 * 2**20
 _APPROX_MARGIN = 4e-3
 _ADD_SLICE = 512  # HNSW inserts per hold of a scope's lock
 _ADD_THREADS = max(1, min(4, os.cpu_count() or 1))
+# How far (in node seqs) the background indexer may fall behind the published writes before a
+# publishing writer indexes the backlog itself: sustained writes faster than the indexer then
+# slow down to the old inline cost instead of leaving an ever longer catch-up to the next recall.
+BACKLOG_MAX = 512
 
 
 def _add_threads(count: int) -> int:
@@ -183,6 +189,7 @@ class VectorIndex:
         self._indexer_lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = False
+        self._published = 0  # highest seq handed to publish()
         if self.path is not None:
             self._load()
         self.sync()
@@ -246,13 +253,19 @@ class VectorIndex:
                 if not still.all():
                     part_keys, part = part_keys[still], part[still]
                 if len(part_keys):
-                    scope.hnsw.add(part_keys, part, threads=_add_threads(len(part_keys)))
+                    scope.hnsw.add(part_keys, part, threads=self._threads(len(part_keys)))
         return len(keys)
+
+    def _threads(self, count: int) -> int:
+        """Threads for inserting ``count`` vectors: one on the background indexer."""
+        if threading.current_thread() is self._indexer:
+            return 1
+        return _add_threads(count)
 
     def _promote(self, scope: _Scope) -> None:
         """Move a scope from the exact matrix to an HNSW graph (caller holds ``scope.lock``)."""
         index = self._new_hnsw()
-        index.add(scope.keys[: scope.n], scope.mat[: scope.n], threads=_add_threads(scope.n))
+        index.add(scope.keys[: scope.n], scope.mat[: scope.n], threads=self._threads(scope.n))
         scope.hnsw = index
         scope.keys = np.zeros(0, dtype=np.int64)
         scope.mat = np.zeros((0, self.dim), dtype=np.float32)
@@ -320,10 +333,13 @@ class VectorIndex:
         if not self._indexing:
             self.add(scope_key, seqs, np.vstack([np.asarray(v) for v in vectors]))
             return
+        self._published = max(self._published, max(seqs, default=0))
         self._wake.set()
         if not self.indexer_alive:
             with self._indexer_lock:
                 self._ensure_indexer()
+        if self._published - self._watermark > BACKLOG_MAX:
+            self.sync()  # the indexer is far behind: this writer helps, as before
 
     def _index_loop(self) -> None:
         try:

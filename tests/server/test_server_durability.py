@@ -144,8 +144,8 @@ def test_sigkill_while_the_indexer_lags_then_restart_has_a_complete_index(
         httpx.Client(base_url=base_url, timeout=60) as c,
     ):
         proc = current_processes()[-1]
-        for start in range(100, 5100, 1000):  # crosses the 5,000-vector switch to HNSW
-            ids.update(_write_batch(c, start, 1000))
+        for start in range(100, 5100, 500):  # crosses the 5,000-vector switch to HNSW
+            ids.update(_write_batch(c, start, 500))  # within the indexer's backlog bound
         proc.send_signal(signal.SIGKILL)  # the indexer is still inserting the last writes
         proc.wait(timeout=10)
     stale = json.loads((tmp_path / "indexed.db.vectors" / "manifest.json").read_text())

@@ -14,6 +14,7 @@ import httpx
 import numpy as np
 import pytest
 
+from aionis_server import vectors as vectors_module
 from aionis_server.storage.db import Database
 from aionis_server.testing import serve_in_thread
 from aionis_server.vectors import VectorIndex, unit_rows
@@ -83,6 +84,22 @@ def test_publish_leaves_inserts_to_the_indexer_and_search_catches_up(db: Databas
     assert index.indexer_passes >= 1
     index.close()
     assert not index.indexer_alive
+
+
+def test_a_backlog_beyond_the_bound_is_indexed_by_the_publishing_writer(db: Database) -> None:
+    index = GatedIndex(db, DIM, exact_threshold=100)
+    index.start_indexer()  # stalled at the gate: it never catches up by itself here
+    small = vectors_module.BACKLOG_MAX // 2
+    vecs = _random(3 * small, seed=8)
+    _store(db, "s", list(range(1, small + 1)), vecs[:small])
+    index.publish("s", list(range(1, small + 1)), list(vecs[:small]))
+    assert index.count("s") == 0  # within the bound: left to the indexer
+    rest = list(range(small + 1, 3 * small + 1))
+    _store(db, "s", rest, vecs[small:])
+    index.publish("s", rest, list(vecs[small:]))
+    assert index.count("s") == 3 * small  # beyond it: this writer indexed the backlog
+    index.gate.set()
+    index.close()
 
 
 def test_publish_without_indexer_inserts_at_once(db: Database) -> None:
