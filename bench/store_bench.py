@@ -7,9 +7,9 @@ fields each), then timed on ``--samples`` calls of each operation. InMemoryStore
 and the fast-path AionisStore are interleaved call by call (sample ``s`` of an operation runs on
 each before sample ``s + 1``), so load on the machine hits them alike; the stock-API AionisStore
 follows in its own pass per operation (its scans and recalls keep the server busy long enough
-to slow the next call of another store): ``put`` (an overwrite of an existing key), ``get``, ``search``
-(one namespace, limit 10, no query), ``search+filter`` (one namespace, an equality filter) and
-``search+query`` (by meaning, limit 10).
+to slow the next call of another store). Operations: ``put`` (an overwrite of an existing key),
+``get``, ``search`` (one namespace, limit 10, no query), ``search+filter`` (one namespace, an
+equality filter) and ``search+query`` (by meaning, limit 10).
 
 AionisStore talks to one reference-server subprocess (``aionis-server``, default settings:
 deterministic-hash embeddings, the optional ``ext.store_index`` extension on) over a real
