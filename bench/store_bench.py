@@ -34,7 +34,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +98,7 @@ def _ops(store: BaseStore, n: int, query: bool) -> dict[str, Callable[[int], obj
     return ops
 
 
-def _embed(texts: list[str]) -> list[list[float]]:
+def _embed(texts: Sequence[str]) -> list[list[float]]:
     return [[float(x) for x in row] for row in HashingEmbedder(1536).embed(texts)]
 
 
