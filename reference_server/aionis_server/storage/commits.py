@@ -176,18 +176,13 @@ def create_commit(
             kind=kind,
         )
 
-    existing = conn.execute(
-        "SELECT * FROM commits WHERE commit_hash = ?", (commit_hash,)
-    ).fetchone()
-    if existing is not None:
-        return commit_from_row(existing, created=False)
-
+    # Insert-if-absent in one statement (commit_hash is UNIQUE); a replay re-finds the first.
     commit_id = stable_uuid("lite:commit:" + commit_hash)
     created_at = now_iso()
-    conn.execute(
+    cur = conn.execute(
         "INSERT INTO commits (id, scope_key, parent_id, input_sha256, diff_json, actor,"
         " model_version, prompt_version, kind, commit_hash, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (commit_hash) DO NOTHING",
         (
             commit_id,
             scope_key,
@@ -202,6 +197,11 @@ def create_commit(
             created_at,
         ),
     )
+    if cur.rowcount == 0:
+        existing = conn.execute(
+            "SELECT * FROM commits WHERE commit_hash = ?", (commit_hash,)
+        ).fetchone()
+        return commit_from_row(existing, created=False)
     return Commit(
         id=commit_id,
         scope_key=scope_key,
