@@ -41,7 +41,7 @@ __all__ = [
 NODE_CACHE_ROWS = 20_000  # about 2 KiB each with the bench's short texts
 SEED_FACTS_MAX = 250_000  # about 200 bytes each: ~50 MB per database at most
 GRAPH_FACTS_MAX = 400_000  # node facts by id, about 330 bytes each: ~130 MB at most
-EDGE_FACTS_MAX = 400_000  # edge facts by seq, about 400 bytes each: ~160 MB at most
+EDGE_FACTS_MAX = 400_000  # edge facts by seq, about 420 bytes each: ~170 MB at most
 
 Row = dict[str, Any]
 
