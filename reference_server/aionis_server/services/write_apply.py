@@ -108,49 +108,54 @@ class AppliedWrite:
     inserted_ids: set[str] = field(default_factory=set)
 
 
-def _check_node_ids(
-    conn: sqlite3.Connection, ctx: RequestContext, nodes: list[NodeRow]
-) -> set[str]:
+def _stored_scopes(
+    conn: sqlite3.Connection, ctx: RequestContext, prepared: PreparedWrite
+) -> dict[str, str]:
+    """scope_key by id of the batch's nodes and outside edge endpoints already stored (one
+    read for both checks), in index order."""
+    ids = [n.id for n in prepared.nodes]
+    listed = set(ids)
+    for edge in prepared.edges:
+        for node_id, in_batch in (
+            (edge.src_id, edge.src_in_batch),
+            (edge.dst_id, edge.dst_in_batch),
+        ):
+            if not in_batch and node_id not in listed:
+                listed.add(node_id)
+                ids.append(node_id)
+    stored: dict[str, str] = {}
+    for part in chunks(ids):
+        marks = ",".join("?" * len(part))
+        for row in conn.execute(f"SELECT id, scope_key FROM nodes WHERE id IN ({marks})", part):
+            stored[row["id"]] = row["scope_key"]
+    return stored
+
+
+def _check_node_ids(ctx: RequestContext, nodes: list[NodeRow], stored: dict[str, str]) -> set[str]:
     """Ids already stored in this scope; 400 ``node_id_scope_collision`` for other scopes."""
     present: set[str] = set()
     index = {n.id: n for n in nodes}
-    for part in chunks(list(index)):
-        marks = ",".join("?" * len(part))
-        for row in conn.execute(f"SELECT id, scope_key FROM nodes WHERE id IN ({marks})", part):
-            if row["scope_key"] != ctx.scope_key:
-                raise bad_request(
-                    "node_id_scope_collision",
-                    "node id already exists in another scope",
-                    node_index=index[row["id"]].index,
-                    id=row["id"],
-                )
-            present.add(row["id"])
+    for node_id, scope_key in stored.items():
+        if node_id not in index:
+            continue
+        if scope_key != ctx.scope_key:
+            raise bad_request(
+                "node_id_scope_collision",
+                "node id already exists in another scope",
+                node_index=index[node_id].index,
+                id=node_id,
+            )
+        present.add(node_id)
     return present
 
 
-def _check_endpoints(
-    conn: sqlite3.Connection, ctx: RequestContext, prepared: PreparedWrite
-) -> None:
-    outside = sorted(
-        {e.src_id for e in prepared.edges if not e.src_in_batch}
-        | {e.dst_id for e in prepared.edges if not e.dst_in_batch}
-    )
-    found: set[str] = set()
-    for part in chunks(outside):
-        marks = ",".join("?" * len(part))
-        found.update(
-            r[0]
-            for r in conn.execute(
-                f"SELECT id FROM nodes WHERE scope_key = ? AND id IN ({marks})",
-                [ctx.scope_key, *part],
-            )
-        )
+def _check_endpoints(ctx: RequestContext, prepared: PreparedWrite, stored: dict[str, str]) -> None:
     for edge in prepared.edges:
         for side, node_id, in_batch in (
             ("src", edge.src_id, edge.src_in_batch),
             ("dst", edge.dst_id, edge.dst_in_batch),
         ):
-            if not in_batch and node_id not in found:
+            if not in_batch and stored.get(node_id) != ctx.scope_key:
                 raise bad_request(
                     "edge_endpoint_not_found",
                     f"edge {side} id does not name a node in this batch or scope",
@@ -330,8 +335,9 @@ def apply_write(
         model_version=prepared.model_version,
         prompt_version=prepared.prompt_version,
     )
-    present = _check_node_ids(conn, ctx, prepared.nodes)
-    _check_endpoints(conn, ctx, prepared)
+    stored = _stored_scopes(conn, ctx, prepared)
+    present = _check_node_ids(ctx, prepared.nodes, stored)
+    _check_endpoints(ctx, prepared, stored)
     now = now_iso()
     node_results = []
     for node in prepared.nodes:
