@@ -316,7 +316,7 @@ class VectorIndex:
 
     def _ensure_indexer(self) -> None:
         """Start the indexer thread if it is not running (caller holds ``_indexer_lock``)."""
-        if self.indexer_alive or self._stopping:
+        if self.indexer_alive or self._stopping or not self._indexing:
             return
         if self._indexer is not None:
             log.error("the vector indexer thread had stopped; restarting it")
