@@ -327,6 +327,11 @@ def _graph_facts(
     return out
 
 
+# An edge candidate as its sort key: the same IEEE double product ``weight * confidence`` as in
+# Python (negated exactly), then id, then the values the hop needs.
+_CANDIDATE = "-(weight * confidence), id, seq, weight, confidence"
+
+
 def _fetch_edges(
     conn: sqlite3.Connection,
     scope_key: str,
@@ -350,13 +355,12 @@ def _fetch_edges(
     for part in _chunks(ids, 400):
         marks = ",".join("?" * len(part))
         sql = (
-            f"SELECT seq, weight, confidence, id FROM edges WHERE src_id IN ({marks})"
+            f"SELECT {_CANDIDATE} FROM edges WHERE src_id IN ({marks})"
             " AND scope_key = ? AND weight >= ? AND confidence >= ?"
-            f" UNION ALL SELECT seq, weight, confidence, id FROM edges WHERE dst_id IN ({marks})"
+            f" UNION ALL SELECT {_CANDIDATE} FROM edges WHERE dst_id IN ({marks})"
             " AND scope_key = ? AND weight >= ? AND confidence >= ?"
         )
-        rows = _tuples(conn, sql, [*part, *bounds, *part, *bounds])
-        candidates += [(-w * c, edge_id, seq, w, c) for seq, w, c, edge_id in rows]
+        candidates += _tuples(conn, sql, [*part, *bounds, *part, *bounds]).fetchall()
     candidates.sort()
     order: list[tuple[float, str, int, float, float]] = []
     last = -1
