@@ -12,7 +12,7 @@ after the shared ``COMMIT``. If the group transaction itself fails, each of its 
 retried alone, as if there had been no grouping.
 
 WAL checkpoints run on a background thread with its own connection (``PASSIVE``, whenever the
-WAL has grown past ``CHECKPOINT_BYTES``), not inside the ``COMMIT`` of whichever write crossed
+WAL holds more than ``CHECKPOINT_BYTES`` not yet copied back), not inside the ``COMMIT`` of whichever write crossed
 SQLite's auto-checkpoint threshold: copying ~1,000 pages back into the database file and
 fsyncing it no longer lands on one request's latency. Durability is unchanged: a transaction is
 durable once its WAL frames are synced at ``COMMIT``. SQLite's own auto-checkpoint stays on at a
@@ -25,9 +25,9 @@ machine loses power right after. ``NORMAL`` keeps it across a process crash only
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import sqlite3
+import struct
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -268,10 +268,23 @@ class Database:
             conn.execute("COMMIT")
 
     def _wal_bytes(self) -> int:
+        """Bytes of WAL frames not yet copied back into the database file.
+
+        Read from the WAL-index header in the ``-shm`` file (documented format, native byte
+        order): ``mxFrame`` (u32 at offset 16) frames are valid, ``nBackfill`` (u32 at offset
+        96) of them are checkpointed, pages are ``szPage`` (u16 at offset 14) bytes. The WAL
+        file itself keeps its size after a checkpoint, so its size says nothing once reused.
+        """
         try:
-            return os.stat(self._wal_path).st_size
-        except OSError:
+            with open(self._wal_path[: -len("-wal")] + "-shm", "rb") as fh:
+                head = fh.read(100)
+            (page,) = struct.unpack_from("=H", head, 14)
+            (frames,) = struct.unpack_from("=I", head, 16)
+            (backfilled,) = struct.unpack_from("=I", head, 96)
+        except (OSError, struct.error):
             return 0
+        size = 65536 if page == 1 else int(page)
+        return max(0, int(frames) - int(backfilled)) * size
 
     def _checkpoint_loop(self) -> None:
         conn: sqlite3.Connection | None = None
