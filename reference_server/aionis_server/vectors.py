@@ -22,7 +22,8 @@ whatever is still above the watermark, i.e. everything committed before the sear
 Without the indexer (tools, bulk seeding), :meth:`publish` inserts at once, as :meth:`add` does.
 The indexer logs and survives failures; if its thread is gone, the next publish restarts it.
 It inserts with one thread, leaving the other cores to requests; if it lags more than
-``BACKLOG_MAX`` seqs behind, the publishing writer runs :meth:`sync` itself (backpressure).
+``BACKLOG_MAX`` published vectors behind, the publishing writer runs :meth:`sync` itself
+(backpressure).
 
 Persistence (``path`` given): a directory holding ``manifest.json`` (dim, dtype, watermark, one
 entry per scope) and one file per scope (``.usearch`` graph or ``.npz`` matrix). :meth:`save` writes
@@ -38,7 +39,7 @@ import logging
 import os
 import threading
 import uuid
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -64,7 +65,7 @@ EXACT_CACHE_BYTES = 128 * 2**20
 _APPROX_MARGIN = 4e-3
 _ADD_SLICE = 512  # HNSW inserts per hold of a scope's lock
 _ADD_THREADS = max(1, min(4, os.cpu_count() or 1))
-# How far (in node seqs) the background indexer may fall behind the published writes before a
+# How many published vectors the background indexer may fall behind before a
 # publishing writer indexes the backlog itself: sustained writes faster than the indexer then
 # slow down to the old inline cost instead of leaving an ever longer catch-up to the next recall.
 BACKLOG_MAX = 512
@@ -189,7 +190,7 @@ class VectorIndex:
         self._indexer_lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = False
-        self._published = 0  # highest seq handed to publish()
+        self._backlog: deque[int] = deque()  # published seqs, trimmed up to the watermark
         if self.path is not None:
             self._load()
         self.sync()
@@ -333,13 +334,24 @@ class VectorIndex:
         if not self._indexing:
             self.add(scope_key, seqs, np.vstack([np.asarray(v) for v in vectors]))
             return
-        self._published = max(self._published, max(seqs, default=0))
+        self._backlog.extend(seqs)
         self._wake.set()
         if not self.indexer_alive:
             with self._indexer_lock:
                 self._ensure_indexer()
-        if self._published - self._watermark > BACKLOG_MAX:
+        if self._lag() > BACKLOG_MAX:
             self.sync()  # the indexer is far behind: this writer helps, as before
+
+    def _lag(self) -> int:
+        """About how many published vectors the index still lacks."""
+        watermark = self._watermark
+        backlog = self._backlog
+        try:
+            while backlog and backlog[0] <= watermark:
+                backlog.popleft()
+        except IndexError:  # emptied by a concurrent publish
+            pass
+        return len(backlog)
 
     def _index_loop(self) -> None:
         try:

@@ -102,6 +102,21 @@ def test_a_backlog_beyond_the_bound_is_indexed_by_the_publishing_writer(db: Data
     index.close()
 
 
+def test_the_bound_counts_published_vectors_not_seq_gaps(db: Database) -> None:
+    """Vectorless nodes between two vectors (a seq gap) are no backlog."""
+    index = GatedIndex(db, DIM)
+    index.start_indexer()
+    vecs = _random(2, seed=9)
+    far = 10 * vectors_module.BACKLOG_MAX
+    _store(db, "s", [1, far], vecs)
+    index.publish("s", [1], [vecs[0]])
+    index.publish("s", [far], [vecs[1]])
+    assert index.count("s") == 0  # still left to the (stalled) indexer
+    index.gate.set()
+    _until(lambda: index.count("s") == 2)
+    index.close()
+
+
 def test_publish_without_indexer_inserts_at_once(db: Database) -> None:
     index = VectorIndex(db, DIM)
     vecs = _random(3, seed=3)
