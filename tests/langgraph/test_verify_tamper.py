@@ -37,7 +37,9 @@ def _write_thread(url: str) -> None:
     builder.add_edge(START, "inc")
     builder.add_edge("inc", "dbl")
     builder.add_edge("dbl", END)
-    with AionisSaver.from_url(url, scope=SCOPE) as saver:
+    # One record per commit (no group commit), so each tamper below names the exact record;
+    # edits inside multi-record commits are covered in test_checkpoint_group_commit.py.
+    with AionisSaver.from_url(url, scope=SCOPE, linger=0) as saver:
         graph = builder.compile(checkpointer=saver)
         graph.invoke({"n": 1}, {"configurable": {"thread_id": THREAD}})
         graph.invoke({"n": 5}, {"configurable": {"thread_id": THREAD}})
