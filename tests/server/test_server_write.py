@@ -90,6 +90,45 @@ def test_edge_upsert_keeps_stored_id_and_max_weight(client: httpx.Client) -> Non
     assert resolved["commit_id"] == w2["commit_id"]
 
 
+def test_edge_id_taken_by_another_edge_is_rejected(client: httpx.Client) -> None:
+    nodes = [
+        {"client_id": "xa", "type": "entity", "title": "a"},
+        {"client_id": "xb", "type": "entity", "title": "b"},
+        {"client_id": "xc", "type": "entity", "title": "c"},
+    ]
+    taken = "11111111-2222-5333-8444-555555555555"
+    first = {
+        "type": "related_to",
+        "id": taken,
+        "src": {"client_id": "xa"},
+        "dst": {"client_id": "xb"},
+    }
+    w1 = client.post(
+        "/v1/memory/write", json={"input_text": "x1", "nodes": nodes, "edges": [first]}
+    )
+    assert w1.status_code == 200, w1.text
+    assert w1.json()["edges"][0]["id"] == taken
+    # Same key, another id: the stored edge (and its id) is kept.
+    again = {**first, "id": "11111111-2222-5333-8444-666666666666", "weight": 0.7}
+    w2 = client.post(
+        "/v1/memory/write", json={"input_text": "x2", "nodes": nodes, "edges": [again]}
+    )
+    assert w2.status_code == 200, w2.text
+    assert w2.json()["edges"][0]["id"] == taken
+    # Another key, the taken id: 400, and nothing of the write is stored.
+    other = {**first, "dst": {"client_id": "xc"}}
+    w3 = client.post(
+        "/v1/memory/write", json={"input_text": "x3", "nodes": nodes, "edges": [other]}
+    )
+    assert w3.status_code == 400
+    assert error_code(w3) == "invalid_request"
+    assert w3.json()["issues"][0]["path"] == "edges.0.id"
+    found = client.post(
+        "/v1/memory/find", json={"client_id": "xa", "include_meta": True, **LOCAL}
+    ).json()["nodes"]
+    assert found[0]["commit_id"] == w1.json()["commit_id"]
+
+
 def test_atomicity_nothing_stored_on_error(client: httpx.Client) -> None:
     body = {
         "input_text": "atomic",

@@ -267,6 +267,12 @@ def _insert_nodes(
             insert_rule_def(conn, ctx, node, commit_id, now)
 
 
+_EDGE_LOOKUP = (
+    "SELECT id, (scope_key = ? AND type = ? AND src_id = ? AND dst_id = ?) FROM edges"
+    " WHERE (scope_key = ? AND type = ? AND src_id = ? AND dst_id = ?) OR id = ?"
+)
+
+
 def _upsert_edges(
     conn: sqlite3.Connection, ctx: RequestContext, prepared: PreparedWrite, commit_id: str, now: str
 ) -> list[dict[str, Any]]:
@@ -275,20 +281,18 @@ def _upsert_edges(
     results: list[dict[str, Any]] = []
     for edge in prepared.edges:
         key = (ctx.scope_key, edge.type, edge.src_id, edge.dst_id)
-        row = conn.execute(
-            "SELECT id FROM edges WHERE scope_key = ? AND type = ? AND src_id = ? AND dst_id = ?",
-            key,
-        ).fetchone()
-        if row is not None:
-            stored_id = row["id"]
+        # One read (two unique-index lookups): the edge with this key, and any edge using the id.
+        rows = conn.execute(_EDGE_LOOKUP, (*key, *key, edge.id)).fetchall()
+        same = next((r[0] for r in rows if r[1]), None)
+        if same is not None:
+            stored_id = same
             conn.execute(
                 "UPDATE edges SET weight = MAX(weight, ?), confidence = MAX(confidence, ?), commit_id = ?"
                 " WHERE id = ?",
                 (edge.weight, edge.confidence, commit_id, stored_id),
             )
         else:
-            clash = conn.execute("SELECT 1 FROM edges WHERE id = ?", (edge.id,)).fetchone()
-            if clash is not None:
+            if rows:  # no edge with this key, but the id is taken by another edge
                 raise ApiError(
                     400,
                     "invalid_request",
