@@ -9,7 +9,7 @@ import os
 import socket
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from typing import Any
 
 import uvicorn
@@ -109,6 +109,16 @@ def _display_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
+def _run_event_loop(main: Coroutine[Any, Any, None]) -> None:
+    """Run the server on uvloop when it is installed (the ``server`` extra, not on Windows)."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
+
+
 class _AnnouncingServer(uvicorn.Server):
     """A uvicorn server that prints its URL once it is bound and the app has started."""
 
@@ -139,11 +149,12 @@ def serve(config: ServerConfig, *, log_level: str = "info") -> int:
     port = sock.getsockname()[1]
     app = create_app(config.with_overrides(port=port))
     server = _AnnouncingServer(
-        uvicorn.Config(app, log_level=log_level, lifespan="on", access_log=False, loop="asyncio"),
+        # ``http="auto"`` picks httptools (installed with the ``server`` extra) over h11.
+        uvicorn.Config(app, log_level=log_level, lifespan="on", access_log=False, http="auto"),
         _display_url(config.host, port),
     )
     try:
-        asyncio.run(server.serve(sockets=[sock]))
+        _run_event_loop(server.serve(sockets=[sock]))
     finally:
         sock.close()
     return 0 if server.started else 1
