@@ -27,6 +27,7 @@ records (versions and tombstones) that readers resolve.
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ __all__ = [
     "FORMAT",
     "NODE_TYPE",
     "Identity",
+    "canonical",
     "client_id",
     "decode_typed",
     "encode_typed",
@@ -108,11 +110,39 @@ def parse_client_id(value: str, prefix: str) -> list[str] | None:
     return out
 
 
+_SAFE_INT = 2**53
+
+
+def _plain(value: Any) -> bool:
+    """True when ``json.dumps(sort_keys=True)`` writes ``value`` exactly as ``canon`` does:
+    only str, bool, None, ints below 2**53, lists and dicts with ASCII keys (code-point and
+    UTF-16 key orders agree; no floats, whose JS and Python forms differ)."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return bool(-_SAFE_INT < value < _SAFE_INT)
+    if kind is dict:
+        return all(type(k) is str and k.isascii() and _plain(v) for k, v in value.items())
+    if kind is list or kind is tuple:
+        return all(_plain(v) for v in value)
+    return False
+
+
+def canonical(value: Any) -> str:
+    """``canon(value)``, via the C JSON encoder when that gives the same text (records built
+    here always do; anything else takes the spec's reference encoder). Several times faster
+    than ``canon`` on checkpoint and store records."""
+    if _plain(value):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return canon(value)
+
+
 def input_sha256(records: Sequence[Mapping[str, Any]]) -> str:
-    """The commit ``input_sha256`` of a write carrying ``records`` in node order."""
-    if len(records) == 1:
-        return sha256hex(canon(records[0]))
-    return sha256hex(canon(list(records)))
+    """The commit ``input_sha256`` of a write carrying ``records`` in node order: of the
+    record's canonical JSON for one record, of the array's for several."""
+    texts = [canonical(record) for record in records]
+    return sha256hex(texts[0] if len(texts) == 1 else "[" + ",".join(texts) + "]")
 
 
 def node_spec(cid: str, record: Mapping[str, Any], identity: Identity) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The checkpointer's fast canonical JSON gives the spec's text, so commits still verify."""
+"""The records' fast canonical JSON gives the spec's text, so commits still verify."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
 from aionis_langgraph import _records
 from aionis_langgraph.checkpoint import _codec as codec
-from aionis_sdk.canonical import canon
+from aionis_sdk.canonical import canon, sha256hex
 
 VALUES: list[Any] = [
     {"b": 1, "a": [True, False, None, -3, "x"]},
@@ -27,7 +27,7 @@ VALUES: list[Any] = [
 
 @pytest.mark.parametrize("value", VALUES)
 def test_canonical_matches_canon(value: Any) -> None:
-    assert codec.canonical(value) == canon(value)
+    assert _records.canonical(value) == canon(value)
 
 
 def _records_of_a_step() -> list[tuple[str, dict[str, Any]]]:
@@ -57,11 +57,17 @@ def _records_of_a_step() -> list[tuple[str, dict[str, Any]]]:
     return [writes, ckpt, tomb]
 
 
-def test_write_params_equal_the_shared_encoding() -> None:
+def test_input_sha256_equals_the_reference_encoding() -> None:
     items = _records_of_a_step()
-    assert all(codec._plain(record) for _, record in items)  # the fast path is taken
+    records = [record for _, record in items]
+    assert all(_records._plain(record) for record in records)  # the fast path is taken
+    assert _records.input_sha256(records[:1]) == sha256hex(canon(records[0]))
+    assert _records.input_sha256(records) == sha256hex(canon(records))
+    # A value outside the fast path (a float) goes through canon and still agrees.
+    odd = [{"f": 0.1, "big": 2**60}, records[0]]
+    assert not _records._plain(odd[0])
+    assert _records.input_sha256(odd) == sha256hex(canon(odd))
     identity = _records.Identity(agent_id="agent ✓", lane="shared")
-    for batch in (items[:1], items[1:2], items):
-        fast = codec.write_params(batch, identity, "parent")
-        assert fast == _records.write_params(batch, identity, "parent")
-    assert codec.write_params(items, identity, None) == _records.write_params(items, identity, None)
+    params = _records.write_params(items, identity, "parent")
+    assert params["input_sha256"] == sha256hex(canon(records))
+    assert params["parent_commit_id"] == "parent"

@@ -17,7 +17,6 @@ Three kinds, all with ``family="checkpoint"`` and the plain fields ``thread`` an
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,16 +24,15 @@ from typing import Any
 from langgraph.checkpoint.base import WRITES_IDX_MAP, PendingWrite
 from langgraph.checkpoint.serde.base import SerializerProtocol
 
-from aionis_sdk.canonical import canon, sha256hex
+from aionis_sdk.canonical import sha256hex
 
 from .._records import (
     FORMAT,
-    Identity,
+    canonical,
     client_id,
     decode_typed,
     encode_typed,
     new_order,
-    node_spec,
     parse_client_id,
 )
 
@@ -151,56 +149,6 @@ def weight(record: Mapping[str, Any]) -> int:
 
 
 # --- writing ---------------------------------------------------------------------
-
-_SAFE_INT = 2**53
-
-
-def _plain(value: Any) -> bool:
-    """True when ``json.dumps(sort_keys=True)`` writes ``value`` exactly as ``canon`` does:
-    only str, bool, None, ints below 2**53, lists and dicts with ASCII keys (code-point and
-    UTF-16 key orders agree; no floats, whose JS and Python forms differ)."""
-    kind = type(value)
-    if kind is str or kind is bool or value is None:
-        return True
-    if kind is int:
-        return bool(-_SAFE_INT < value < _SAFE_INT)
-    if kind is dict:
-        return all(type(k) is str and k.isascii() and _plain(v) for k, v in value.items())
-    if kind is list or kind is tuple:
-        return all(_plain(v) for v in value)
-    return False
-
-
-def canonical(value: Any) -> str:
-    """``canon(value)``, via the C JSON encoder when that gives the same text (records built
-    here always do; anything else takes the spec's reference encoder)."""
-    if _plain(value):
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return canon(value)
-
-
-def write_params(
-    items: Sequence[tuple[str, Mapping[str, Any]]],
-    identity: Identity,
-    parent_commit_id: str | None,
-) -> dict[str, Any]:
-    """As ``_records.write_params`` (same body, same ``input_sha256``), with the hash over
-    :func:`canonical` texts: several times faster than ``canon`` on these records."""
-    texts = [canonical(record) for _, record in items]
-    digest = sha256hex(texts[0] if len(texts) == 1 else "[" + ",".join(texts) + "]")
-    params: dict[str, Any] = {
-        "input_sha256": digest,
-        "nodes": [node_spec(cid, record, identity) for cid, record in items],
-        "auto_embed": False,
-        "memory_lane": identity.lane,
-        "actor": identity.agent_id,
-        "producer_agent_id": identity.agent_id,
-        "owner_agent_id": identity.agent_id,
-    }
-    if parent_commit_id:
-        params["parent_commit_id"] = parent_commit_id
-    return params
-
 
 # --- reading -----------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from langgraph.checkpoint.serde.base import SerializerProtocol
 from aionis_sdk import BadRequestError
 
 from .._calls import Call, Plan, find_pages
-from .._records import NODE_TYPE, Identity, decode_typed
+from .._records import NODE_TYPE, Identity, decode_typed, write_params
 from . import _codec as codec
 
 _BATCH_BYTES = 2_000_000
@@ -109,12 +109,12 @@ class Core:
         yield Call("lock", {"key": thread_id})
         head = yield from self.head(thread_id)
         try:
-            response = yield Call("write", codec.write_params(items, self.identity, head))
+            response = yield Call("write", write_params(items, self.identity, head))
         except BadRequestError as exc:
             if getattr(exc, "code", None) != "parent_commit_not_found":
                 raise
             head = yield from self.head(thread_id, refresh=True)
-            response = yield Call("write", codec.write_params(items, self.identity, head))
+            response = yield Call("write", write_params(items, self.identity, head))
         self.heads[thread_id] = response.commit_id
         yield Call("unlock", {"key": thread_id})
         return str(response.commit_id)
