@@ -24,6 +24,7 @@ from .config import ServerConfig
 from .context import ServerState
 from .errors import ApiError
 from .routes import all_routers
+from .services.ext_store import warm_up as warm_up_store_index
 from .storage.db import Database
 from .storage.meta import bind_embedding
 from .validation import issue_path
@@ -211,6 +212,8 @@ def create_app(
         start_indexer: Callable[[], Any] | None = getattr(state.vectors, "start_indexer", None)
         if callable(start_indexer):
             start_indexer()
+        if cfg.ext_store_index:
+            warm_up_store_index(app.state, state)
         log.info("aionis reference server ready (db=%s, auth=%s)", cfg.db_path, cfg.auth_mode)
         try:
             yield

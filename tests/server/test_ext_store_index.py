@@ -384,3 +384,28 @@ def test_switched_off_by_cli_flag_and_by_env(tmp_path: Path) -> None:
         _assert_off(url)
     with spawn_server(str(tmp_path / "c.db")) as url:
         assert CAP in httpx.get(url + "/health").json()["capabilities"]
+
+
+def test_the_index_is_built_in_the_background_at_start(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from aionis_server.app import build_state, close_state
+    from aionis_server.config import ServerConfig
+    from aionis_server.services.ext_store import warm_up
+
+    db = str(tmp_path / "warm.db")
+    s = _scope()
+    with live_client(db_path=db, embedding_dim=DIM) as c:
+        version(c, s, "a", 1, ["n"], value={"v": 1})
+        version(c, s, "b", 1, ["n"], value={"v": 2}, text="warm words")
+    state = build_state(ServerConfig(db_path=db, embedding_dim=DIM))
+    try:
+        app_state = SimpleNamespace()
+        warm_up(app_state, state).join(timeout=60)
+        index = app_state.ext_store_index
+        with state.db.read() as conn:
+            top = conn.execute("SELECT MAX(seq) FROM nodes").fetchone()[0]
+        assert index.watermark == top  # caught up before any request asked
+        assert set(index.scopes[next(iter(index.scopes))].items) >= {"a", "b"}
+    finally:
+        close_state(state)

@@ -18,6 +18,7 @@ expired head hides its item) whose value matches the filter:
 from __future__ import annotations
 
 import heapq
+import logging
 import re
 import threading
 from collections.abc import Iterator
@@ -34,6 +35,7 @@ from .ext_store_index import F32, Item, Scope, StoreIndex, Version, unit_rows
 from .ext_store_match import filter_problem, matches_filter
 from .recall import embed_query, query_vector
 
+log = logging.getLogger("aionis_server.ext_store")
 _SPACES = re.compile(r"\s+")
 _CREATE = threading.Lock()
 SMALL = 8  # a prefix holding under 1/SMALL of a scope's items is sorted, not scanned for
@@ -49,6 +51,28 @@ def index_of(app_state: Any, dim: int) -> StoreIndex:
                 found = StoreIndex(dim)
                 app_state.ext_store_index = found
     return found
+
+
+def warm_up(app_state: Any, state: Any) -> threading.Thread:
+    """Build the app's store index from the database on a background thread.
+
+    The index lives in memory and catches up from ``nodes`` on each request; on a large
+    database the first catch-up after a start reads every node once, so the server starts it
+    at once instead of leaving it to the first store request (which then waits on the index
+    lock only for what is left).
+    """
+    index = index_of(app_state, int(state.embedder.dim))
+
+    def run() -> None:
+        try:
+            with index.lock, state.db.read() as conn:
+                index.sync(conn)
+        except Exception:  # the next request syncs again and reports its own error
+            log.exception("ext.store_index warm-up failed")
+
+    thread = threading.Thread(target=run, name="aionis-ext-store-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def _consumer(body: Any) -> tuple[str | None, str | None]:

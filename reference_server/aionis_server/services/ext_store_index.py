@@ -15,7 +15,8 @@ It is a cache that never writes: :meth:`StoreIndex.sync` reads the store nodes a
 watermark (``nodes.seq``) inside the caller's read snapshot, under a lock, before each query,
 as the vector index does with ``node_embeddings`` (rows are append-only and the single writer
 assigns ``seq`` in commit order, so nothing appears below the watermark later). The first
-query of a process reads every store node once.
+sync of a process reads every store node once; the server runs it on a background thread at
+start (``ext_store.warm_up``).
 """
 
 from __future__ import annotations
