@@ -409,3 +409,19 @@ def test_the_index_is_built_in_the_background_at_start(tmp_path: Path) -> None:
         assert set(index.scopes[next(iter(index.scopes))].items) >= {"a", "b"}
     finally:
         close_state(state)
+
+
+def test_catch_up_reads_store_nodes_through_their_partial_index(tmp_path: Path) -> None:
+    from aionis_server.app import build_state, close_state
+    from aionis_server.config import ServerConfig
+    from aionis_server.services.ext_store_index import _SYNC_SQL
+
+    state = build_state(ServerConfig(db_path=str(tmp_path / "plan.db"), embedding_dim=DIM))
+    try:
+        with state.db.read() as conn:
+            plan = " ".join(
+                row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + _SYNC_SQL, (0, 1))
+            )
+    finally:
+        close_state(state)
+    assert "USING INDEX nodes_store_seq" in plan, plan  # not a scan of every node

@@ -54,6 +54,10 @@ CREATE UNIQUE INDEX IF NOT EXISTS nodes_scope_client ON nodes (scope_key, client
 CREATE INDEX IF NOT EXISTS nodes_scope_created ON nodes (scope_key, created_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS nodes_scope_type_created ON nodes (scope_key, type, created_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS nodes_commit ON nodes (commit_id);
+-- ext.store_index catches up over LangGraph store records only (services/ext_store_index.py);
+-- this partial index keeps that scan to the store's nodes on a database of other memory.
+CREATE INDEX IF NOT EXISTS nodes_store_seq ON nodes (seq)
+  WHERE json_extract(slots_json, '$.family') = 'store';
 
 -- Vectors live apart from node rows so that scans over nodes stay small.
 -- vector: little-endian float32, L2-normalised, exactly `dim` values.
