@@ -312,3 +312,15 @@ def test_edit_inside_a_coalesced_commit_is_detected(
     assert report.first_broken is not None
     assert report.first_broken.check == "input_sha256"
     assert report.first_broken.commit_id == commit_id
+
+
+@pytest.mark.parametrize("bad", [-0.001, float("nan"), float("inf"), 61.0])
+def test_linger_out_of_range_is_refused(aionis_client: AionisClient, bad: float) -> None:
+    with pytest.raises(ValueError, match="linger"):
+        AionisSaver(aionis_client, linger=bad)
+
+
+@pytest.mark.parametrize("bad", ["0.002", None, True])
+def test_linger_of_the_wrong_type_is_refused(aionis_client: AionisClient, bad: object) -> None:
+    with pytest.raises(TypeError, match="linger"):
+        AionisSaver(aionis_client, linger=bad)  # type: ignore[arg-type]

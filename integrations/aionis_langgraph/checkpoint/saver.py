@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any, TypeVar
@@ -30,6 +31,19 @@ __all__ = ["DEFAULT_AGENT_ID", "AionisSaver"]
 T = TypeVar("T")
 DEFAULT_AGENT_ID = "aionis-langgraph"
 DEFAULT_LINGER = 0.002
+
+
+MAX_LINGER = 60.0  # seconds; a put_writes never waits longer than this for company
+
+
+def _check_linger(linger: float) -> float:
+    """``linger`` as a float in ``[0, MAX_LINGER]`` seconds, else ``ValueError``."""
+    if isinstance(linger, bool) or not isinstance(linger, (int, float)):
+        raise TypeError(f"linger must be a number of seconds, not {type(linger).__name__}")
+    value = float(linger)
+    if not math.isfinite(value) or not 0.0 <= value <= MAX_LINGER:
+        raise ValueError(f"linger must be between 0 and {MAX_LINGER} seconds, got {linger!r}")
+    return value
 
 
 class AionisSaver(BaseCheckpointSaver[str]):
@@ -68,7 +82,7 @@ class AionisSaver(BaseCheckpointSaver[str]):
         self.identity = Identity(agent_id=agent_id or configured or DEFAULT_AGENT_ID, lane=lane)
         self._cache = Cache()
         self._locks = Locks()
-        self.linger = max(0.0, float(linger))
+        self.linger = _check_linger(linger)
         self._group = GroupCommit(self._write_items, self.linger)
         self._agroup = AsyncGroupCommit(self._awrite_items, self.linger)
 
