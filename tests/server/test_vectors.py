@@ -7,26 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from vectors_support import DIM, random_vectors, store_vectors
 
 from aionis_server.storage.db import Database
 from aionis_server.vectors import VectorIndex, unit_rows
-
-DIM = 32
-
-
-def _store(db: Database, scope_key: str, seqs: list[int], vectors: np.ndarray) -> None:
-    with db.write() as conn:
-        conn.executemany(
-            "INSERT INTO node_embeddings (node_seq, scope_key, vector) VALUES (?, ?, ?)",
-            [
-                (s, scope_key, v.astype("<f4").tobytes())
-                for s, v in zip(seqs, unit_rows(vectors, DIM), strict=True)
-            ],
-        )
-
-
-def _random(n: int, seed: int = 0) -> np.ndarray:
-    return unit_rows(np.random.default_rng(seed).standard_normal((n, DIM)), DIM)
 
 
 @pytest.fixture
@@ -37,9 +21,9 @@ def db() -> Database:
 
 
 def test_exact_search_returns_true_cosines_best_first(db: Database) -> None:
-    vecs = _random(50)
+    vecs = random_vectors(50)
     seqs = list(range(1, 51))
-    _store(db, "s", seqs, vecs)
+    store_vectors(db, "s", seqs, vecs)
     index = VectorIndex(db, DIM)
     q = vecs[7] + 0.1 * vecs[3]
     got = index.search("s", q, 5)
@@ -52,7 +36,7 @@ def test_exact_search_returns_true_cosines_best_first(db: Database) -> None:
 
 def test_add_is_idempotent_and_counts_per_scope(db: Database) -> None:
     index = VectorIndex(db, DIM)
-    vecs = _random(4)
+    vecs = random_vectors(4)
     assert index.add("a", [1, 2, 3, 4], vecs) == 4
     assert index.add("a", [3, 4], vecs[2:]) == 0
     assert index.add("b", [9, 9], vecs[:2]) == 1
@@ -63,13 +47,13 @@ def test_add_is_idempotent_and_counts_per_scope(db: Database) -> None:
 
 
 def test_hnsw_agrees_with_exact_search_on_random_data(db: Database) -> None:
-    vecs = _random(1200, seed=1)
+    vecs = random_vectors(1200, seed=1)
     seqs = list(range(1, 1201))
-    _store(db, "s", seqs, vecs)
+    store_vectors(db, "s", seqs, vecs)
     exact = VectorIndex(db, DIM, exact_threshold=10_000)
     approx = VectorIndex(db, DIM, exact_threshold=100)
     assert approx.memory_bytes() > 0
-    queries = _random(20, seed=2)
+    queries = random_vectors(20, seed=2)
     overlap = 0
     for q in queries:
         a = exact.search("s", q, 10)
@@ -83,8 +67,8 @@ def test_hnsw_agrees_with_exact_search_on_random_data(db: Database) -> None:
 
 @pytest.mark.parametrize("threshold", [10_000, 50])
 def test_filtered_search_widens_until_k_accepted(db: Database, threshold: int) -> None:
-    vecs = _random(400, seed=3)
-    _store(db, "s", list(range(1, 401)), vecs)
+    vecs = random_vectors(400, seed=3)
+    store_vectors(db, "s", list(range(1, 401)), vecs)
     index = VectorIndex(db, DIM, exact_threshold=threshold)
     q = vecs[0]
     only_multiples = index.search("s", q, 5, lambda seq: seq % 37 == 0)
@@ -102,23 +86,23 @@ def test_filtered_search_widens_until_k_accepted(db: Database, threshold: int) -
 
 def test_search_catches_up_with_rows_written_by_others(db: Database) -> None:
     index = VectorIndex(db, DIM)
-    vecs = _random(3)
-    _store(db, "s", [10, 11, 12], vecs)
+    vecs = random_vectors(3)
+    store_vectors(db, "s", [10, 11, 12], vecs)
     assert [s for s, _ in index.search("s", vecs[1], 1)] == [11]
     assert index.count("s") == 3
 
 
 def test_persistence_reopen_and_catch_up(tmp_path: Path) -> None:
     db = Database(tmp_path / "db.sqlite")
-    vecs = _random(300, seed=4)
-    _store(db, "big", list(range(1, 201)), vecs[:200])
-    _store(db, "small", list(range(201, 211)), vecs[200:210])
+    vecs = random_vectors(300, seed=4)
+    store_vectors(db, "big", list(range(1, 201)), vecs[:200])
+    store_vectors(db, "small", list(range(201, 211)), vecs[200:210])
     index = VectorIndex(db, DIM, tmp_path / "vectors", exact_threshold=100)
     index.close()
     index.close()
     files = sorted(p.suffix for p in (tmp_path / "vectors").iterdir())
     assert files == [".json", ".npz", ".usearch"]
-    _store(db, "big", list(range(211, 301)), vecs[210:300])
+    store_vectors(db, "big", list(range(211, 301)), vecs[210:300])
     reopened = VectorIndex(db, DIM, tmp_path / "vectors", exact_threshold=100)
     assert reopened.count("big") == 290
     assert reopened.count("small") == 10
@@ -134,7 +118,7 @@ def test_persistence_reopen_and_catch_up(tmp_path: Path) -> None:
 
 def test_corrupt_manifest_rebuilds_from_sqlite(tmp_path: Path) -> None:
     db = Database(tmp_path / "db.sqlite")
-    _store(db, "s", [1, 2], _random(2))
+    store_vectors(db, "s", [1, 2], random_vectors(2))
     (tmp_path / "vectors").mkdir()
     (tmp_path / "vectors" / "manifest.json").write_text("{not json", encoding="utf-8")
     index = VectorIndex(db, DIM, tmp_path / "vectors")
@@ -144,7 +128,7 @@ def test_corrupt_manifest_rebuilds_from_sqlite(tmp_path: Path) -> None:
 
 def test_concurrent_adds_and_searches(db: Database) -> None:
     index = VectorIndex(db, DIM, exact_threshold=300)
-    vecs = _random(800, seed=5)
+    vecs = random_vectors(800, seed=5)
     errors: list[BaseException] = []
 
     def writer(part: int) -> None:

@@ -11,31 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import numpy as np
 import pytest
+from vectors_support import DIM, random_vectors, store_vectors
 
 from aionis_server import vectors as vectors_module
 from aionis_server.storage.db import Database
 from aionis_server.testing import serve_in_thread
-from aionis_server.vectors import VectorIndex, unit_rows
+from aionis_server.vectors import VectorIndex
 
-DIM = 32
 INDEXER = "aionis-vector-indexer"
-
-
-def _store(db: Database, scope_key: str, seqs: list[int], vectors: np.ndarray) -> None:
-    with db.write() as conn:
-        conn.executemany(
-            "INSERT INTO node_embeddings (node_seq, scope_key, vector) VALUES (?, ?, ?)",
-            [
-                (s, scope_key, v.astype("<f4").tobytes())
-                for s, v in zip(seqs, unit_rows(vectors, DIM), strict=True)
-            ],
-        )
-
-
-def _random(n: int, seed: int = 0) -> np.ndarray:
-    return unit_rows(np.random.default_rng(seed).standard_normal((n, DIM)), DIM)
 
 
 @pytest.fixture
@@ -70,16 +54,16 @@ class GatedIndex(VectorIndex):
 def test_publish_leaves_inserts_to_the_indexer_and_search_catches_up(db: Database) -> None:
     index = GatedIndex(db, DIM, exact_threshold=20)
     index.start_indexer()
-    vecs = _random(60, seed=1)
-    _store(db, "s", list(range(1, 61)), vecs)
+    vecs = random_vectors(60, seed=1)
+    store_vectors(db, "s", list(range(1, 61)), vecs)
     index.publish("s", list(range(1, 61)), list(vecs))
     assert index.count("s") == 0  # nothing inserted on the publishing thread
     # The indexer is stalled; a search indexes everything committed before it began.
     assert index.search("s", vecs[41], 1)[0][0] == 42
     assert index.count("s") == 60
     index.gate.set()
-    _store(db, "s", [61], _random(1, seed=2))
-    index.publish("s", [61], list(_random(1, seed=2)))
+    store_vectors(db, "s", [61], random_vectors(1, seed=2))
+    index.publish("s", [61], list(random_vectors(1, seed=2)))
     _until(lambda: index.count("s") == 61)  # the indexer catches up without any search
     assert index.indexer_passes >= 1
     index.close()
@@ -90,12 +74,12 @@ def test_a_backlog_beyond_the_bound_is_indexed_by_the_publishing_writer(db: Data
     index = GatedIndex(db, DIM, exact_threshold=100)
     index.start_indexer()  # stalled at the gate: it never catches up by itself here
     small = vectors_module.BACKLOG_MAX // 2
-    vecs = _random(3 * small, seed=8)
-    _store(db, "s", list(range(1, small + 1)), vecs[:small])
+    vecs = random_vectors(3 * small, seed=8)
+    store_vectors(db, "s", list(range(1, small + 1)), vecs[:small])
     index.publish("s", list(range(1, small + 1)), list(vecs[:small]))
     assert index.count("s") == 0  # within the bound: left to the indexer
     rest = list(range(small + 1, 3 * small + 1))
-    _store(db, "s", rest, vecs[small:])
+    store_vectors(db, "s", rest, vecs[small:])
     index.publish("s", rest, list(vecs[small:]))
     assert index.count("s") == 3 * small  # beyond it: this writer indexed the backlog
     index.gate.set()
@@ -106,9 +90,9 @@ def test_the_bound_counts_published_vectors_not_seq_gaps(db: Database) -> None:
     """Vectorless nodes between two vectors (a seq gap) are no backlog."""
     index = GatedIndex(db, DIM)
     index.start_indexer()
-    vecs = _random(2, seed=9)
+    vecs = random_vectors(2, seed=9)
     far = 10 * vectors_module.BACKLOG_MAX
-    _store(db, "s", [1, far], vecs)
+    store_vectors(db, "s", [1, far], vecs)
     index.publish("s", [1], [vecs[0]])
     index.publish("s", [far], [vecs[1]])
     assert index.count("s") == 0  # still left to the (stalled) indexer
@@ -119,8 +103,8 @@ def test_the_bound_counts_published_vectors_not_seq_gaps(db: Database) -> None:
 
 def test_publish_without_indexer_inserts_at_once(db: Database) -> None:
     index = VectorIndex(db, DIM)
-    vecs = _random(3, seed=3)
-    _store(db, "s", [1, 2, 3], vecs)
+    vecs = random_vectors(3, seed=3)
+    store_vectors(db, "s", [1, 2, 3], vecs)
     index.publish("s", [1, 2, 3], list(vecs))
     assert index.count("s") == 3
     assert not index.indexer_alive
@@ -147,15 +131,15 @@ def test_indexer_logs_failures_and_restarts_after_dying(
 ) -> None:
     caplog.set_level(logging.INFO, logger="aionis_server.vectors")
     index = FlakyIndex(db, DIM)
-    vecs = _random(3, seed=4)
+    vecs = random_vectors(3, seed=4)
     index.start_indexer()  # the first pass raises: logged, the thread lives on
     _until(lambda: "background vector indexing failed" in caplog.text)
     assert index.indexer_alive
-    _store(db, "s", [1], vecs[:1])
+    store_vectors(db, "s", [1], vecs[:1])
     index.publish("s", [1], [vecs[0]])  # this pass kills the thread
     _until(lambda: not index.indexer_alive)
     assert index.count("s") == 0
-    _store(db, "s", [2, 3], vecs[1:])
+    store_vectors(db, "s", [2, 3], vecs[1:])
     index.publish("s", [2, 3], list(vecs[1:]))  # the next write restarts it
     assert "restarting" in caplog.text
     _until(lambda: index.count("s") == 3)
@@ -167,8 +151,8 @@ def test_close_stops_the_indexer_and_saves_everything(tmp_path: Path) -> None:
     db = Database(tmp_path / "db.sqlite")
     index = GatedIndex(db, DIM, tmp_path / "vectors", exact_threshold=50)
     index.start_indexer()
-    vecs = _random(120, seed=6)
-    _store(db, "s", list(range(1, 121)), vecs)
+    vecs = random_vectors(120, seed=6)
+    store_vectors(db, "s", list(range(1, 121)), vecs)
     index.publish("s", list(range(1, 121)), list(vecs))
     index.gate.set()
     index.close()  # whatever the indexer had not done yet is indexed by the save
@@ -195,7 +179,7 @@ class SlowIndex(VectorIndex):
 @pytest.mark.slow
 def test_recall_right_after_each_acknowledged_write_finds_the_node() -> None:
     threads, rounds = 4, 25
-    vectors = _random(threads * rounds, seed=7)
+    vectors = random_vectors(threads * rounds, seed=7)
     errors: list[str] = []
 
     def make_index(db: Database, dim: int, path: Any) -> VectorIndex:

@@ -7,10 +7,15 @@ these routes answer 404 ``route_not_found`` like any unknown route.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from fastapi import APIRouter, Request
+from pydantic import BaseModel
 from starlette.responses import Response
 
 from ..api import begin, body_schema, respond, run_sync
+from ..context import RequestContext
 from ..errors import ApiError
 from ..schemas.ext_store import ExtStoreHeadsBody, ExtStoreNamespacesBody, ExtStoreSearchBody
 from ..services.ext_store import heads, index_of, namespaces, search
@@ -20,6 +25,8 @@ from ..validation import parse_body
 router = APIRouter()
 
 CAPABILITY = "ext.store_index"
+BodyT = TypeVar("BodyT", bound=BaseModel)
+Service = Callable[[RequestContext, BodyT, StoreIndex], Any]
 
 
 def _enabled_index(request: Request) -> StoreIndex:
@@ -34,25 +41,24 @@ def _enabled_index(request: Request) -> StoreIndex:
     return index_of(request.app.state, int(state.embedder.dim))
 
 
-@router.post("/v1/ext/store/heads", openapi_extra=body_schema(ExtStoreHeadsBody))
-async def heads_route(request: Request) -> Response:
+async def _serve(request: Request, model: type[BodyT], service: Service[BodyT]) -> Response:
+    """Shared steps of the three routes: off switch, auth and scope, body, service, response."""
     index = _enabled_index(request)
     ctx = await begin(request, "read", rate="recall")
-    body = parse_body(ExtStoreHeadsBody, ctx.body)
-    return respond(ctx, await run_sync(heads, ctx, body, index))
+    body = parse_body(model, ctx.body)
+    return respond(ctx, await run_sync(service, ctx, body, index))
+
+
+@router.post("/v1/ext/store/heads", openapi_extra=body_schema(ExtStoreHeadsBody))
+async def heads_route(request: Request) -> Response:
+    return await _serve(request, ExtStoreHeadsBody, heads)
 
 
 @router.post("/v1/ext/store/search", openapi_extra=body_schema(ExtStoreSearchBody))
 async def search_route(request: Request) -> Response:
-    index = _enabled_index(request)
-    ctx = await begin(request, "read", rate="recall")
-    body = parse_body(ExtStoreSearchBody, ctx.body)
-    return respond(ctx, await run_sync(search, ctx, body, index))
+    return await _serve(request, ExtStoreSearchBody, search)
 
 
 @router.post("/v1/ext/store/namespaces", openapi_extra=body_schema(ExtStoreNamespacesBody))
 async def namespaces_route(request: Request) -> Response:
-    index = _enabled_index(request)
-    ctx = await begin(request, "read", rate="recall")
-    body = parse_body(ExtStoreNamespacesBody, ctx.body)
-    return respond(ctx, await run_sync(namespaces, ctx, body, index))
+    return await _serve(request, ExtStoreNamespacesBody, namespaces)

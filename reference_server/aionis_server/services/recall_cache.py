@@ -261,23 +261,23 @@ def node_cache(db: Any) -> NodeCache | None:
         return cache
 
 
-def graph_facts(db: Any) -> Facts[str, GraphFact] | None:
-    """The node facts of ``db`` by node id (created on first use); ``None`` without one."""
+def _facts_of(
+    registry: weakref.WeakKeyDictionary[Any, Facts[K, V]], db: Any, capacity: int
+) -> Facts[K, V] | None:
     if db is None:
         return None
     with _CACHES_LOCK:
-        facts = _GRAPH.get(db)
+        facts = registry.get(db)
         if facts is None:
-            facts = _GRAPH[db] = Facts(GRAPH_FACTS_MAX)
+            facts = registry[db] = Facts(capacity)
         return facts
+
+
+def graph_facts(db: Any) -> Facts[str, GraphFact] | None:
+    """The node facts of ``db`` by node id (created on first use); ``None`` without one."""
+    return _facts_of(_GRAPH, db, GRAPH_FACTS_MAX)
 
 
 def edge_facts(db: Any) -> Facts[int, EdgeFact] | None:
     """The immutable edge columns of ``db`` by ``edges.seq`` (created on first use)."""
-    if db is None:
-        return None
-    with _CACHES_LOCK:
-        facts = _EDGES.get(db)
-        if facts is None:
-            facts = _EDGES[db] = Facts(EDGE_FACTS_MAX)
-        return facts
+    return _facts_of(_EDGES, db, EDGE_FACTS_MAX)
