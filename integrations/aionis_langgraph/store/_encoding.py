@@ -20,8 +20,8 @@ the record itself carries no float of ours (the user's value may, and ``canon`` 
 as ECMAScript does).
 
 ``client_id = "lgstore:<item>:<seq>"`` is a function of the item and its version number only, so
-the version at a given ``seq`` is found with one indexed ``/find`` by ``client_id`` (the server
-scans every node for a ``slots_contains`` filter, but looks a ``client_id`` up in an index). The
+the version at a given ``seq`` is found with one indexed ``/find`` by ``client_id`` (an exact
+lookup on any server; how well a ``slots_contains`` filter is indexed is up to the server). The
 ``seq`` numbers of an item are contiguous (a writer writes ``head.seq + 1``), so the head is
 the version whose successor does not exist. A retried write is idempotent; two writers racing
 for the same ``seq`` write the same node id, and as nodes are immutable the first write wins

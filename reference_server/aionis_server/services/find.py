@@ -11,6 +11,7 @@ from typing import Any
 from ..context import RequestContext
 from ..errors import bad_request
 from ..schemas.read import FindBody
+from ..storage.slot_terms import pattern_terms, rarest
 from ..storage.visibility import visibility_sql
 from ..uris import NODE_TYPES, parse_uri
 from .dto import node_dto
@@ -83,8 +84,17 @@ def _rows(
     node_id: str | None,
     node_type: str | None,
 ) -> Iterator[sqlite3.Row]:
+    source = "nodes"
     where = ["scope_key = ?"]
     params: list[Any] = [ctx.scope_key]
+    if body.slots_contains is not None:
+        # Narrow to the nodes holding the pattern's rarest string slot (storage/slot_terms.py);
+        # CROSS JOIN keeps those few rows the outer loop. The pattern is still checked below.
+        term = rarest(conn, pattern_terms(ctx.scope_key, body.slots_contains))
+        if term is not None:
+            source = "node_slot_terms CROSS JOIN nodes ON nodes.seq = node_slot_terms.node_seq"
+            where.insert(0, "node_slot_terms.term = ?")
+            params.insert(0, term)
     for column, value in (
         ("id", node_id),
         ("client_id", body.client_id),
@@ -97,7 +107,10 @@ def _rows(
     visible, vparams = visibility_sql(body.consumer_agent_id, body.consumer_team_id)
     where.append(visible)
     params.extend(vparams)
-    sql = f"SELECT * FROM nodes WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC"
+    sql = (
+        f"SELECT nodes.* FROM {source} WHERE {' AND '.join(where)}"
+        " ORDER BY created_at DESC, id DESC"
+    )
     python_filters = (
         body.title_contains is not None
         or body.text_contains is not None

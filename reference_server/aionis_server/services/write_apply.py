@@ -16,6 +16,7 @@ from ..clock import now_iso
 from ..context import RequestContext
 from ..errors import ApiError, bad_request
 from ..storage.commits import Commit, create_commit
+from ..storage.slot_terms import insert_node_terms
 from .write_prepare import NodeRow, PreparedWrite, slots_json
 
 _CHUNK = 500
@@ -254,6 +255,7 @@ def _insert_nodes(
             ),
         )
         seq = int(cur.lastrowid or 0)
+        insert_node_terms(conn, seq, ctx.scope_key, node.slots)
         out.inserted_ids.add(node.id)
         if node.vector is not None:
             vector = np.ascontiguousarray(node.vector, dtype="<f4")

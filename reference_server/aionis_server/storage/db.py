@@ -36,6 +36,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from . import slot_terms
+
 SCHEMA_VERSION = "1"
 # Most write requests stored in one group transaction (bounds the latency a group adds to the
 # first request of it; a group holds what queued up during the previous commit).
@@ -106,6 +108,7 @@ class Database:
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
             (SCHEMA_VERSION,),
         )
+        slot_terms.ensure_built(self._writer)
         self._wal_path = str(self._writer.execute("PRAGMA database_list").fetchone()[2]) + "-wal"
         self._stop_checkpointer = threading.Event()
         self._checkpointer = threading.Thread(
@@ -320,6 +323,11 @@ class Database:
         self._stop_checkpointer.set()
         self._checkpointer.join()
         try:
+            with self._write_lock:
+                try:
+                    slot_terms.mark_covered(self._writer)
+                except sqlite3.Error:  # the next open redoes a few nodes' terms, no harm
+                    log.warning("could not record the slot-term mark", exc_info=True)
             self.checkpoint()
         finally:
             self._closed = True

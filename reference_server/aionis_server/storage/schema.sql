@@ -59,6 +59,14 @@ CREATE INDEX IF NOT EXISTS nodes_commit ON nodes (commit_id);
 CREATE INDEX IF NOT EXISTS nodes_store_seq ON nodes (seq)
   WHERE json_extract(slots_json, '$.family') = 'store';
 
+-- find's slots_contains (§7.5): one row per top-level string slot (up to 256 characters) of a
+-- node, keyed by a 64-bit hash of (scope, key, value); see storage/slot_terms.py.
+CREATE TABLE IF NOT EXISTS node_slot_terms (
+  term     INTEGER NOT NULL,
+  node_seq INTEGER NOT NULL,
+  PRIMARY KEY (term, node_seq)
+) WITHOUT ROWID;
+
 -- Vectors live apart from node rows so that scans over nodes stay small.
 -- vector: little-endian float32, L2-normalised, exactly `dim` values.
 CREATE TABLE IF NOT EXISTS node_embeddings (
