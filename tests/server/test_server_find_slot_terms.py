@@ -253,3 +253,29 @@ def test_a_resent_node_adds_no_terms(tmp_path: Path) -> None:
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT count(*) FROM node_slot_terms").fetchone() == (1,)
     conn.close()
+
+
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [
+        ({1: 5000, 2: 3, 3: 100}, 2),
+        ({1: 5000, 2: 4097}, None),
+        ({1: 200, 2: 4096, 3: 90}, 3),
+        ({1: 10, 2: 0, 3: 10}, 2),
+        ({1: 4096}, 1),
+        ({}, None),
+    ],
+    ids=["rare-among-common", "all-common", "two-rare", "empty-term", "at-the-limit", "none"],
+)
+def test_rarest_picks_the_term_with_fewest_rows(
+    counts: dict[int, int], expected: int | None
+) -> None:
+    conn = sqlite3.connect(":memory:")
+    conn.execute(
+        "CREATE TABLE node_slot_terms (term INTEGER, node_seq INTEGER,"
+        " PRIMARY KEY (term, node_seq)) WITHOUT ROWID"
+    )
+    for term, n in counts.items():
+        conn.executemany("INSERT INTO node_slot_terms VALUES (?, ?)", [(term, i) for i in range(n)])
+    assert slot_terms.rarest(conn, list(counts)) == expected
+    assert slot_terms.rarest(conn, [99, *counts]) == 99  # a term with no rows wins outright

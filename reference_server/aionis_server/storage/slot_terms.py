@@ -39,6 +39,7 @@ log = logging.getLogger("aionis_server.db")
 MAX_VALUE_CHARS = 256
 MAX_ARRAY_ITEMS = 8
 SELECTIVE_MAX = 4096
+_FIRST_CAP = 64
 _META_KEY = "slot_terms"
 _META_VERSION = "1"  # change whenever the terms change: every database then rebuilds them
 _COVERED_KEY = "slot_terms_seq"  # nodes up to this seq are known to have their terms
@@ -91,19 +92,24 @@ def insert_node_terms(
 def rarest(conn: sqlite3.Connection, terms: Iterable[int]) -> int | None:
     """The term with the fewest rows, if it has at most :data:`SELECTIVE_MAX` (else ``None``).
 
-    Counting stops at ``SELECTIVE_MAX + 1`` rows per term, so a common term costs a bounded
-    index walk."""
-    best: tuple[int, int] | None = None
-    for term in terms:
-        (count,) = conn.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM node_slot_terms WHERE term = ? LIMIT ?)",
-            (term, SELECTIVE_MAX + 1),
-        ).fetchone()
-        if count <= SELECTIVE_MAX and (best is None or count < best[0]):
-            best = (count, term)
-            if count == 0:
-                break
-    return None if best is None else best[1]
+    Counts stop one row past the best so far, first at :data:`_FIRST_CAP` (a rare term is
+    usually present), then at ``SELECTIVE_MAX``: a common term costs a bounded index walk."""
+    candidates = list(terms)
+    for first in (min(_FIRST_CAP, SELECTIVE_MAX), SELECTIVE_MAX):
+        best: int | None = None
+        cap = first
+        for term in candidates:
+            (count,) = conn.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM node_slot_terms WHERE term = ? LIMIT ?)",
+                (term, cap + 1),
+            ).fetchone()
+            if count <= cap:
+                best, cap = term, count - 1
+                if cap < 0:
+                    return best
+        if best is not None:
+            return best
+    return None
 
 
 def _meta(conn: sqlite3.Connection, key: str) -> str | None:
