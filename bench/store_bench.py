@@ -30,6 +30,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import re
 import statistics
 import sys
 import tempfile
@@ -209,13 +210,16 @@ def render(
 
 
 def write_section(text: str) -> None:
+    """Replace the section's generated part (up to the end of its ``### N items``
+    sub-section); sub-sections written by hand after it are kept."""
     path = ROOT / "docs" / "performance.md"
     old = path.read_text() if path.exists() else "# Performance\n"
     if SECTION in old:
-        head, _, rest = old.partition(SECTION)
-        nxt = rest.find("\n## ")
-        tail = rest[nxt + 1 :] if nxt >= 0 else ""
-        new = head + text + ("\n" + tail if tail else "")
+        start = old.index(SECTION)
+        items = re.compile(r"^### [\d,]+ items$", re.M).search(old, start)
+        nxt = re.compile(r"^##+ ", re.M).search(old, items.end() if items else start + 1)
+        tail = old[nxt.start() :] if nxt else ""
+        new = old[:start] + text + ("\n" + tail if tail else "")
     else:
         new = old.rstrip("\n") + "\n\n" + text
     path.write_text(new)
