@@ -14,17 +14,16 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import re
 import sqlite3
 import statistics
 import tempfile
 import time
 import uuid
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import httpx
+from _doc import replace_section
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
@@ -37,7 +36,6 @@ from aionis_langgraph.checkpoint.saver import DEFAULT_LINGER
 from aionis_sdk import AionisClient, Hooks, RequestInfo, ResponseInfo
 from aionis_server.testing import spawn_server
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 SECTION = "## LangGraph checkpointer"
 
 
@@ -183,11 +181,7 @@ def main() -> None:
     text = report(args, contenders, rounds, statistics.median(health), loads)
     print(text)
     if not args.no_write:
-        doc = DOC.read_text() if DOC.exists() else "# Performance\n"
-        # Up to the next heading of any level: sub-sections written by hand are kept.
-        pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^##+ |\Z)", re.S | re.M)
-        doc = pattern.sub(text + "\n", doc) if pattern.search(doc) else doc.rstrip() + "\n\n" + text
-        DOC.write_text(doc)
+        replace_section(text)  # sub-sections written by hand are kept
 
 
 def report(

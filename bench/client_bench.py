@@ -18,7 +18,6 @@ import datetime as dt
 import json
 import os
 import platform
-import re
 import socket
 import statistics
 import subprocess
@@ -30,11 +29,11 @@ from typing import Any
 
 import httpx
 import uvicorn
+from _doc import DOC, replace_section
 
 from aionis_sdk import AionisClient, AsyncAionisClient, __version__
 
 ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "performance.md"
 SECTION = "## Client overhead"
 
 HEALTH = json.dumps(
@@ -258,18 +257,6 @@ def render(results: dict[tuple[str, str], dict[str, float]], calls: int) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str) -> None:
-    DOC.parent.mkdir(exist_ok=True)
-    current = DOC.read_text() if DOC.exists() else "# Performance\n"
-    block = f"{SECTION}\n\n{text}\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: block + "\n", current).rstrip() + "\n"
-    else:
-        updated = current.rstrip() + "\n\n" + block
-    DOC.write_text(updated)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
@@ -288,7 +275,7 @@ def main() -> None:
     text = render(results, args.calls)
     print(text)
     if not args.no_write:
-        write_section(text)
+        replace_section(f"{SECTION}\n\n{text}\n")
         print(f"\nwrote {DOC.relative_to(ROOT)}")
 
 

@@ -21,21 +21,19 @@ import argparse
 import os
 import platform
 import random
-import re
 import statistics
 import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import httpx
+from _doc import replace_section
 
 import aionis_server.services.find as find_service
 from aionis_server.testing import serve_in_thread
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 SECTION = "## find with slots_contains"
 RECORDS = 10  # per thread
 BATCH = 200  # nodes per /write while seeding
@@ -122,10 +120,7 @@ def main() -> None:
     text = report(args, results, seeded, (load_before, os.getloadavg()))
     print(text)
     if not args.no_write:
-        doc = DOC.read_text() if DOC.exists() else "# Performance\n"
-        pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-        doc = pattern.sub(text + "\n", doc) if pattern.search(doc) else doc.rstrip() + "\n\n" + text
-        DOC.write_text(doc)
+        replace_section(text)
 
 
 def _no_term(conn: Any, terms: Any) -> None:

@@ -30,7 +30,6 @@ import argparse
 import datetime as dt
 import os
 import platform
-import re
 import statistics
 import sys
 import tempfile
@@ -39,6 +38,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from _doc import replace_section
 from langgraph.store.base import BaseStore, IndexConfig
 from langgraph.store.memory import InMemoryStore
 from langgraph.store.sqlite import SqliteStore
@@ -209,22 +209,6 @@ def render(
     return "\n".join(lines) + "\n"
 
 
-def write_section(text: str) -> None:
-    """Replace the section's generated part (up to the end of its ``### N items``
-    sub-section); sub-sections written by hand after it are kept."""
-    path = ROOT / "docs" / "performance.md"
-    old = path.read_text() if path.exists() else "# Performance\n"
-    if SECTION in old:
-        start = old.index(SECTION)
-        items = re.compile(r"^### [\d,]+ items$", re.M).search(old, start)
-        nxt = re.compile(r"^##+ ", re.M).search(old, items.end() if items else start + 1)
-        tail = old[nxt.start() :] if nxt else ""
-        new = old[:start] + text + ("\n" + tail if tail else "")
-    else:
-        new = old.rstrip("\n") + "\n\n" + text
-    path.write_text(new)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--items", type=int, default=10_000)
@@ -235,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     text = render(results, loads, first, args.items)
     print(text)
     if not args.no_write:
-        write_section(text)
+        replace_section(text, generated_until=r"^### [\d,]+ items$")
     return 0
 
 
