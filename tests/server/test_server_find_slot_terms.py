@@ -279,3 +279,27 @@ def test_rarest_picks_the_term_with_fewest_rows(
         conn.executemany("INSERT INTO node_slot_terms VALUES (?, ?)", [(term, i) for i in range(n)])
     assert slot_terms.rarest(conn, list(counts)) == expected
     assert slot_terms.rarest(conn, [99, *counts]) == 99  # a term with no rows wins outright
+
+
+def test_a_pattern_with_many_strings_uses_a_bounded_number_of_terms(
+    client: tuple[httpx.Client, list[tuple[str, dict[str, Any]]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    c, written = client
+    seen: list[int] = []
+    real = slot_terms.rarest
+
+    def spy(conn: sqlite3.Connection, terms: Any) -> int | None:
+        seen.append(len(terms))
+        return real(conn, terms)
+
+    monkeypatch.setattr(find_service, "rarest", spy)
+    target = next(slots for _, slots in written if slots.get("ns"))
+    pattern = {**target, **{f"extra{i}": "x" for i in range(100)}}
+    assert _ids(c, pattern) == []  # no node has the extra keys
+    pattern = {k: v for k, v in target.items() if k != "nested"}
+    expected = {cid for cid, slots in written if slots_contain(pattern, slots)}
+    assert set(_ids(c, pattern)) == expected
+    assert expected
+    assert seen
+    assert max(seen) == slot_terms.MAX_PATTERN_TERMS

@@ -40,6 +40,7 @@ MAX_VALUE_CHARS = 256
 MAX_ARRAY_ITEMS = 8
 SELECTIVE_MAX = 4096
 _FIRST_CAP = 64
+MAX_PATTERN_TERMS = 16
 _META_KEY = "slot_terms"
 _META_VERSION = "1"  # change whenever the terms change: every database then rebuilds them
 _COVERED_KEY = "slot_terms_seq"  # nodes up to this seq are known to have their terms
@@ -72,10 +73,12 @@ def node_terms(scope_key: str, slots: Mapping[str, Any]) -> list[int]:
 
 
 def pattern_terms(scope_key: str, pattern: Any) -> list[int]:
-    """Terms every node matching ``pattern`` has (none: the pattern cannot use the index)."""
+    """Up to :data:`MAX_PATTERN_TERMS` terms every node matching ``pattern`` has (none: the
+    pattern cannot use the index). Any one of them is a correct filter, so a pattern with
+    many strings costs at most that many counts in :func:`rarest`."""
     if not isinstance(pattern, Mapping):
         return []
-    return node_terms(scope_key, pattern)
+    return node_terms(scope_key, pattern)[:MAX_PATTERN_TERMS]
 
 
 def insert_node_terms(
