@@ -18,7 +18,11 @@ WORKERS = 4
 
 
 def _load(
-    base_url: str, worker: int, acked: list[tuple[str, str | None]], stop: threading.Event
+    base_url: str,
+    worker: int,
+    acked: list[tuple[str, str | None]],
+    stop: threading.Event,
+    acked_nodes: list[str] | None = None,
 ) -> None:
     parent: str | None = None
     with httpx.Client(base_url=base_url, timeout=10) as client:
@@ -33,6 +37,7 @@ def _load(
                         "client_id": f"w{worker}-{i}",
                         "type": "event",
                         "text_summary": f"event {worker} {i}",
+                        "slots": {"worker": f"w{worker}", "i": str(i)},
                     },
                     {"client_id": f"w{worker}-{i}-e", "type": "entity", "title": f"entity {i}"},
                 ],
@@ -53,6 +58,8 @@ def _load(
             if r.status_code == 200:
                 commit_id = r.json()["commit_id"]
                 acked.append((commit_id, parent))
+                if acked_nodes is not None:
+                    acked_nodes.append(f"w{worker}-{i}")
                 parent = commit_id
             i += 1
 
@@ -61,11 +68,13 @@ def _load(
 def test_sigkill_mid_load_loses_no_acknowledged_commit(tmp_path: Path) -> None:
     db = str(tmp_path / "durable.db")
     acked: list[tuple[str, str | None]] = []
+    acked_nodes: list[str] = []
     stop = threading.Event()
     with spawn_server(db) as base_url:
         proc = current_processes()[-1]
         threads = [
-            threading.Thread(target=_load, args=(base_url, w, acked, stop)) for w in range(WORKERS)
+            threading.Thread(target=_load, args=(base_url, w, acked, stop, acked_nodes))
+            for w in range(WORKERS)
         ]
         for t in threads:
             t.start()
@@ -96,6 +105,23 @@ def test_sigkill_mid_load_loses_no_acknowledged_commit(tmp_path: Path) -> None:
             head = commits[head]["parent_id"]
             seen += 1
         assert seen >= 1
+        # Every acknowledged node is found by its slots (the slot-term index survived too).
+        found: set[str] = set()
+        for w in range(WORKERS):
+            body = {"type": "event", "slots_contains": {"worker": f"w{w}"}, "limit": 200}
+            while True:
+                page = client.post("/v1/memory/find", json=body).json()
+                found |= {n["client_id"] for n in page["nodes"]}
+                if not page["page"]["has_more"]:
+                    break
+                body["offset"] = body.get("offset", 0) + len(page["nodes"])
+        assert set(acked_nodes) <= found
+        one = acked_nodes[len(acked_nodes) // 2]
+        worker, i = one.split("-")
+        body = {"type": "event", "slots_contains": {"worker": worker, "i": i}}
+        assert [
+            n["client_id"] for n in client.post("/v1/memory/find", json=body).json()["nodes"]
+        ] == [one]
         assert client.get("/health").json()["ok"] is True
 
 
