@@ -60,7 +60,8 @@ CREATE INDEX IF NOT EXISTS nodes_store_seq ON nodes (seq)
   WHERE json_extract(slots_json, '$.family') = 'store';
 
 -- find's slots_contains (§7.5): one row per top-level string slot (up to 256 characters) of a
--- node, keyed by a 64-bit hash of (scope, key, value); see storage/slot_terms.py.
+-- node and per such string among the first 8 items of a top-level array, keyed by a 64-bit hash
+-- of (scope, key, position, value); see storage/slot_terms.py.
 CREATE TABLE IF NOT EXISTS node_slot_terms (
   term     INTEGER NOT NULL,
   node_seq INTEGER NOT NULL,

@@ -2,11 +2,12 @@
 
 Every node gets one row in ``node_slot_terms`` per top-level slot whose value is a string of
 at most :data:`MAX_VALUE_CHARS` characters, and per such string among the first
-:data:`MAX_ARRAY_ITEMS` items of a top-level array (patterns compare arrays index by index): a
-64-bit hash of (scope, key, position, value) and the node's ``seq``. A ``slots_contains`` pattern with such entries reads the rows of its rarest term and
-checks the whole pattern on each of them, so a hash collision costs a wasted candidate, never a
-wrong answer. When even the rarest term is common (more than :data:`SELECTIVE_MAX` rows), the
-newest-first scan with an early stop is cheaper and ``find`` keeps it.
+:data:`MAX_ARRAY_ITEMS` items of a top-level array (patterns compare arrays index by index):
+a 64-bit hash of (scope, key, position, value) and the node's ``seq``. A ``slots_contains``
+pattern with such entries reads the rows of its rarest term and checks the whole pattern on
+each of them, so a hash collision costs a wasted candidate, never a wrong answer. When even
+the rarest term is common (more than :data:`SELECTIVE_MAX` rows), the newest-first scan with
+an early stop is cheaper and ``find`` keeps it.
 
 The table is derived from ``nodes.slots_json``. Nodes stored without it (by an older server,
 or by any server after this one's last clean close) get their terms when the database opens
@@ -24,6 +25,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 __all__ = [
+    "MAX_ARRAY_ITEMS",
+    "MAX_PATTERN_TERMS",
     "MAX_VALUE_CHARS",
     "SELECTIVE_MAX",
     "ensure_built",
