@@ -42,9 +42,11 @@ def version(
     text: str | None = None,
     expires_at: str | None = None,
     headers: dict[str, str] | None = None,
+    texts_of: str | None = None,
 ) -> dict[str, Any]:
-    """Write one store version (and its text node), as AionisStore lays them out."""
-    of = f"lgstore:{item}:{seq}:texts" if text else None
+    """Write one store version (and its text node), as AionisStore lays them out;
+    ``texts_of`` without ``text``: a touch that keeps an earlier version's texts."""
+    of = f"lgstore:{item}:{seq}:texts" if text else texts_of
     record = {
         "lg": 1,
         "family": "store",
@@ -425,3 +427,20 @@ def test_catch_up_reads_store_nodes_through_their_partial_index(tmp_path: Path) 
     finally:
         close_state(state)
     assert "USING INDEX nodes_store_seq" in plan, plan  # not a scan of every node
+
+
+def test_a_touch_of_a_dropped_version_gets_its_texts_back(c: httpx.Client) -> None:
+    """Superseded versions and their vectors leave the index (memory follows live items);
+    a later version that reuses such a version's texts reads them back from the database."""
+    s = _scope()
+    version(c, s, "a", 1, ["n"], value={"v": 1}, text="amber lantern harbor")
+    assert heads(c, s, ["a"], consumer_agent_id="alice") == [(1, "put")]
+    version(c, s, "a", 2, ["n"], value={"v": 2}, text="violet quarry engine")
+    assert heads(c, s, ["a"], consumer_agent_id="alice") == [(2, "put")]  # v1 dropped now
+    version(c, s, "a", 3, ["n"], value={"v": 3}, texts_of="lgstore:a:1:texts")
+    found = search(c, s, query_text="amber lantern harbor", consumer_agent_id="alice")
+    assert [(e["version"]["slots"]["seq"], round(e["score"], 4)) for e in found["items"]] == [
+        (3, 1.0)
+    ]
+    other = search(c, s, query_text="violet quarry engine", consumer_agent_id="alice")
+    assert other["items"][0]["score"] < 0.99  # v2's texts are not v3's

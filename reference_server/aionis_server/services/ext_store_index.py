@@ -11,6 +11,12 @@ that the head *visible to a consumer* is exact, §4.5) ordered by ``(seq, create
 client_id)`` as the client orders them, one recency list (items by their newest node,
 ``created_at DESC, id DESC`` as ``/find`` orders nodes), and the unit vectors of the text nodes.
 
+Only versions that can still be someone's head are kept: a version older than a kept one
+that every consumer who sees it also sees (same lane and owners, or a shared one) can never
+be a visible head again (versions are only added), so it is dropped with the vectors of the
+texts no kept version uses any more; its recency is kept per owner, as ``/find`` would still
+list the node. Memory so follows the live items, not their history.
+
 It is a cache that never writes: :meth:`StoreIndex.sync` reads the store nodes above its
 watermark (``nodes.seq``) inside the caller's read snapshot, under a lock, before each query,
 as the vector index does with ``node_embeddings`` (rows are append-only and the single writer
@@ -34,6 +40,7 @@ import numpy.typing as npt
 
 from aionis_sdk.canonical import canon, sha256hex
 
+from ..storage.slot_terms import slot_term
 from ..storage.visibility import is_visible
 from .ext_store_match import parse_time
 
@@ -52,6 +59,24 @@ _SYNC_SQL = (
 )
 
 
+_TEXT_COLUMNS = (
+    "SELECT n.seq, n.scope_key, n.slots_json, n.memory_lane, n.owner_agent_id, n.owner_team_id,"
+    " n.embedding_status, e.vector"
+)
+# The text nodes of one ``of`` key: by its slot term, or (a key too long to be indexed) over
+# the store's nodes.
+_TEXTS_BY_TERM_SQL = (
+    _TEXT_COLUMNS + " FROM node_slot_terms t CROSS JOIN nodes n ON n.seq = t.node_seq"
+    " LEFT JOIN node_embeddings e ON e.node_seq = n.seq WHERE t.term = ? AND n.seq <= ?"
+    " ORDER BY n.seq"
+)
+_TEXTS_BY_SCAN_SQL = (
+    _TEXT_COLUMNS + " FROM nodes n LEFT JOIN node_embeddings e ON e.node_seq = n.seq"
+    " WHERE n.scope_key = ? AND json_extract(n.slots_json, '$.family') = 'store'"
+    " AND json_extract(n.slots_json, '$.of') = ? AND n.seq <= ? ORDER BY n.seq"
+)
+
+
 @dataclass(slots=True)
 class Owner:
     """Lane and owners of a node: what visibility (§4.5) is decided on."""
@@ -62,6 +87,13 @@ class Owner:
 
     def visible_to(self, agent: str | None, team: str | None) -> bool:
         return is_visible(self.lane, self.agent, self.team, agent, team)
+
+    @property
+    def key(self) -> OwnerKey:
+        return (self.lane, self.agent, self.team)
+
+
+OwnerKey = tuple[str, str | None, str | None]
 
 
 @dataclass(slots=True)
@@ -125,6 +157,8 @@ class Item:
     versions: list[Version] = field(default_factory=list)
     uniform: bool = True  # every version has the same lane and owners
     recency: tuple[str, str] = ("", "")  # the newest :attr:`Version.recency` of its versions
+    # The newest recency of the dropped versions, by owner (see :meth:`prune`).
+    pruned: dict[OwnerKey, tuple[str, str]] = field(default_factory=dict)
 
     def head(self, agent: str | None, team: str | None) -> Version | None:
         """The newest version the consumer can see (tombstones included)."""
@@ -138,7 +172,31 @@ class Item:
 
     def visible_recency(self, agent: str | None, team: str | None) -> tuple[str, str] | None:
         seen = [v.recency for v in self.versions if v.owner.visible_to(agent, team)]
+        seen += [r for key, r in self.pruned.items() if Owner(*key).visible_to(agent, team)]
         return max(seen) if seen else None
+
+    def prune(self) -> list[Version]:
+        """Drop and return the versions that can no longer be anyone's head: each one older
+        than a kept version with the same lane and owners, or than a shared one (whoever
+        sees the older one sees that one, and it is newer)."""
+        kept: list[Version] = []
+        dropped: list[Version] = []
+        newer: set[OwnerKey] = set()
+        shared = False
+        for version in reversed(self.versions):
+            key = version.owner.key
+            if shared or key in newer:
+                dropped.append(version)
+                if version.recency > self.pruned.get(key, ("", "")):
+                    self.pruned[key] = version.recency
+                continue
+            kept.append(version)
+            newer.add(key)
+            shared = shared or version.owner.lane == "shared"
+        if dropped:
+            kept.reverse()
+            self.versions = kept
+        return dropped
 
 
 @dataclass(slots=True)
@@ -146,6 +204,7 @@ class Text:
     node_seq: int
     owner: Owner
     row: int  # row in the scope's vector matrix; -1 while it has no vector
+    dropped: bool = False  # no kept version uses it (its row went back to the free list)
 
 
 class Scope:
@@ -158,9 +217,13 @@ class Scope:
         # Items by namespace, grouped by the namespace's first label (prefix queries).
         self.by_first: dict[str, dict[tuple[str, ...], list[str]]] = {}
         self.texts: dict[str, list[Text]] = {}  # by the ``of`` of the text nodes
+        self.text_refs: dict[str, int] = {}  # texts key -> kept versions that use it
+        self.dead_keys: set[str] = set()  # keys whose texts were dropped (no version uses them)
+        self.reload: set[str] = set()  # dropped keys used again: read their texts back
         self.dim = dim
         self.mat: F32 = np.zeros((0, dim), dtype=np.float32)
         self.n = 0
+        self.free_rows: list[int] = []
 
     def add_version(self, name: str, version: Version) -> None:
         item = self.items.get(name)
@@ -180,6 +243,43 @@ class Scope:
         item.versions.insert(bisect.bisect_right(orders, version.order), version)
         item.recency = max(item.recency, version.recency)
         bisect.insort(self.recency, (*item.recency, name))
+        self._hold(version.texts_key())
+        for dropped in item.prune():
+            self._release(dropped.texts_key())
+
+    def add_text(self, key: str, text: Text, vector: F32 | None) -> bool:
+        """File a text node under its version's key; False if no kept version uses the key
+        since its texts were dropped."""
+        if key in self.dead_keys:
+            return False
+        self.texts.setdefault(key, []).append(text)
+        if vector is not None:
+            text.row = self.add_vector(vector)
+        return True
+
+    def _hold(self, key: str | None) -> None:
+        if key is not None:
+            self.text_refs[key] = self.text_refs.get(key, 0) + 1
+            if key in self.dead_keys:  # e.g. a touch of a version dropped meanwhile
+                self.dead_keys.discard(key)
+                self.reload.add(key)
+
+    def _release(self, key: str | None) -> None:
+        """A dropped version no longer uses ``key``'s texts; free them if nothing else does."""
+        if key is None:
+            return
+        left = self.text_refs.get(key, 0) - 1
+        if left > 0:
+            self.text_refs[key] = left
+            return
+        self.text_refs.pop(key, None)
+        for text in self.texts.pop(key, []):
+            text.dropped = True
+            if text.row >= 0:
+                self.free_rows.append(text.row)
+                text.row = -1
+        self.dead_keys.add(key)
+        self.reload.discard(key)
 
     def names_under(self, prefix: tuple[str, ...]) -> list[str] | None:
         """The items whose namespace starts with ``prefix`` (None for the empty prefix)."""
@@ -192,6 +292,10 @@ class Scope:
         return names
 
     def add_vector(self, vector: F32) -> int:
+        if self.free_rows:
+            row = self.free_rows.pop()
+            self.mat[row] = vector
+            return row
         if self.n == len(self.mat):
             grown = np.zeros((max(64, 2 * self.n), self.dim), dtype=np.float32)
             grown[: self.n] = self.mat[: self.n]
@@ -250,6 +354,8 @@ class StoreIndex:
             for row in conn.execute(_SYNC_SQL, (self.watermark, top)):
                 added += self._add_row(row)
             self.watermark = top
+        if any(scope.reload for scope in self.scopes.values()):
+            self._reload(conn, self.watermark)
         if self._pending:
             self._fill_pending(conn)
         return added
@@ -266,17 +372,47 @@ class StoreIndex:
         if kind == VERSION_KIND and row["type"] == VERSION_TYPE:
             return self._add_version(row, slots, owner)
         if kind == TEXT_KIND and isinstance(slots.get("of"), str):
-            text = Text(int(row["seq"]), owner, -1)
-            scope = self.scope(row["scope_key"])
-            scope.texts.setdefault(slots["of"], []).append(text)
-            blob = row["vector"]
-            vector = unit_vector(blob, self.dim) if blob is not None else None
-            if vector is not None:
-                text.row = scope.add_vector(vector)
-            elif row["embedding_status"] == "pending":
-                self._pending[text.node_seq] = (row["scope_key"], text)
-            return 1
+            return self._add_text(row, slots["of"], owner)
         return 0
+
+    def _add_text(self, row: sqlite3.Row, key: str, owner: Owner) -> int:
+        text = Text(int(row["seq"]), owner, -1)
+        blob = row["vector"]
+        vector = unit_vector(blob, self.dim) if blob is not None else None
+        if not self.scope(row["scope_key"]).add_text(key, text, vector):
+            return 0
+        if vector is None and row["embedding_status"] == "pending":
+            self._pending[text.node_seq] = (row["scope_key"], text)
+        return 1
+
+    def _reload(self, conn: sqlite3.Connection, top: int) -> None:
+        """Read back the texts of keys that a new version uses after they were dropped."""
+        for scope_key, scope in self.scopes.items():
+            while scope.reload:
+                key = scope.reload.pop()
+                have = {t.node_seq for t in scope.texts.get(key, [])}
+                term = slot_term(scope_key, "of", key)
+                if term is not None:
+                    rows = conn.execute(_TEXTS_BY_TERM_SQL, (term, top))
+                else:
+                    rows = conn.execute(_TEXTS_BY_SCAN_SQL, (scope_key, key, top))
+                for row in rows:
+                    try:
+                        slots = json.loads(row["slots_json"] or "{}")
+                    except ValueError:
+                        continue
+                    if (
+                        isinstance(slots, dict)
+                        and row["scope_key"] == scope_key
+                        and slots.get("family") == FAMILY
+                        and slots.get("kind") == TEXT_KIND
+                        and slots.get("of") == key
+                        and int(row["seq"]) not in have
+                    ):
+                        owner = Owner(
+                            row["memory_lane"], row["owner_agent_id"], row["owner_team_id"]
+                        )
+                        self._add_text(row, key, owner)
 
     def _add_version(self, row: sqlite3.Row, slots: dict[str, Any], owner: Owner) -> int:
         name, seq, ns = slots.get("item"), slots.get("seq"), _namespace(slots.get("ns"))
@@ -309,5 +445,5 @@ class StoreIndex:
             ):
                 scope_key, text = self._pending.pop(int(seq))
                 vector = unit_vector(blob, self.dim)
-                if vector is not None:
+                if vector is not None and not text.dropped:
                     text.row = self.scope(scope_key).add_vector(vector)

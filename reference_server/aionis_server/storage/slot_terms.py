@@ -35,6 +35,7 @@ __all__ = [
     "node_terms",
     "pattern_terms",
     "rarest",
+    "slot_term",
 ]
 
 log = logging.getLogger("aionis_server.db")
@@ -60,6 +61,11 @@ def _term(scope_key: str, key: str, position: int, value: str) -> int:
 
 def _indexable(value: Any) -> bool:
     return type(value) is str and len(value) <= MAX_VALUE_CHARS
+
+
+def slot_term(scope_key: str, key: str, value: Any) -> int | None:
+    """The term of a top-level slot ``key == value`` (None: such a slot is not indexed)."""
+    return _term(scope_key, key, -1, value) if _indexable(value) else None
 
 
 def node_terms(scope_key: str, slots: Mapping[str, Any]) -> list[int]:
