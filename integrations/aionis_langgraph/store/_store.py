@@ -78,6 +78,26 @@ def batch_plan(ops: list[Op], settings: Settings) -> Plan[list[Result]]:
     return results
 
 
+DEFAULT_AGENT_ID = "langgraph"
+
+
+def _owner(
+    agent_id: str | None, client: AionisClient | None, aclient: AsyncAionisClient | None
+) -> str | None:
+    """Who owns the store's records: ``agent_id``, else the clients' agent, else (clients
+    without credentials, i.e. a server with auth off) :data:`DEFAULT_AGENT_ID`. ``None``
+    leaves it to an authenticated server, which takes it from the credential."""
+    clients = [c for c in (client, aclient) if c is not None]
+    if agent_id:
+        return agent_id
+    for c in clients:
+        if c.config.agent_id:
+            return c.config.agent_id
+    if any(c.config.api_key or c.config.bearer_token for c in clients):
+        return None
+    return DEFAULT_AGENT_ID
+
+
 class AionisStore(BaseStore):
     """A LangGraph long-term memory store whose every put and delete is an Aionis commit.
 
@@ -110,6 +130,14 @@ class AionisStore(BaseStore):
     ) -> None:
         if client is None and aclient is None:
             raise ValueError("AionisStore needs an AionisClient and/or an AsyncAionisClient")
+        owner = _owner(agent_id, client, aclient)
+        if owner is not None:
+            # Writes are owned by ``owner`` and reads must see them: the clients' own identity
+            # (injected by the SDK into every request) is set to the same agent.
+            if client is not None and client.config.agent_id != owner:
+                client = client.with_options(agent_id=owner)
+            if aclient is not None and aclient.config.agent_id != owner:
+                aclient = aclient.with_options(agent_id=owner)
         self._client = client
         self._aclient = aclient
         config: dict[str, Any] = dict(index or {"fields": ["$"]})
@@ -117,7 +145,6 @@ class AionisStore(BaseStore):
         embed = config.get("embed")
         self.embeddings: Embeddings | None = ensure_embeddings(embed) if embed else None
         self.ttl_config = ttl
-        owner = agent_id or self._client_agent_id()
         fields = tuple(config["fields"] if config.get("fields") is not None else ["$"])
         self._settings = Settings(
             indexed=bool(fields),
@@ -131,12 +158,6 @@ class AionisStore(BaseStore):
         # from /health (one request per store), unless ``fast_path=False`` rules it out.
         self._capabilities_checked = not fast_path
 
-    def _client_agent_id(self) -> str | None:
-        for c in (self._client, self._aclient):
-            if c is not None and c.config.agent_id:
-                return c.config.agent_id
-        return None
-
     # -- constructors -------------------------------------------------------------
 
     @classmethod
@@ -147,7 +168,7 @@ class AionisStore(BaseStore):
         *,
         index: IndexConfig | None = None,
         ttl: TTLConfig | None = None,
-        agent_id: str = "langgraph",
+        agent_id: str = DEFAULT_AGENT_ID,
         lane: Lane = "private",
         **client_options: Any,
     ) -> Iterator[AionisStore]:
@@ -163,7 +184,7 @@ class AionisStore(BaseStore):
         *,
         index: IndexConfig | None = None,
         ttl: TTLConfig | None = None,
-        agent_id: str = "langgraph",
+        agent_id: str = DEFAULT_AGENT_ID,
         lane: Lane = "private",
         **client_options: Any,
     ) -> AsyncIterator[AionisStore]:
