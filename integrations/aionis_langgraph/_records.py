@@ -29,7 +29,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
@@ -62,10 +62,27 @@ _HASHED = re.compile(r"^~[0-9a-f]{40}$")
 @dataclass(frozen=True)
 class Identity:
     """Who owns the records: they are written private to ``agent_id`` unless ``lane`` says
-    ``"shared"``, and read with ``agent_id`` as the consumer (spec §4.5)."""
+    ``"shared"``, and read with ``agent_id`` as the consumer (spec §4.5). ``agent_id=None``
+    leaves both to an authenticated server, which takes them from the credential."""
 
-    agent_id: str
+    agent_id: str | None
     lane: str = "private"
+
+
+def resolve_agent(agent_id: str | None, clients: Iterable[Any], default: str) -> str | None:
+    """The agent an integration writes and reads as: ``agent_id``, else the first client's
+    ``agent_id``, else ``default``, except that clients carrying a credential (``api_key`` or
+    ``bearer_token``) and no agent id give ``None``: the server knows the agent from the
+    credential (and refuses any other with 403 ``identity_mismatch``)."""
+    present = [c for c in clients if c is not None]
+    if agent_id:
+        return agent_id
+    for client in present:
+        if client.config.agent_id:
+            return str(client.config.agent_id)
+    if any(c.config.api_key or c.config.bearer_token for c in present):
+        return None
+    return default
 
 
 def encode_typed(typed: tuple[str, bytes]) -> dict[str, str]:
@@ -147,14 +164,15 @@ def input_sha256(records: Sequence[Mapping[str, Any]]) -> str:
 
 def node_spec(cid: str, record: Mapping[str, Any], identity: Identity) -> dict[str, Any]:
     """The ``nodes[]`` entry of a write for one record."""
-    return {
+    spec: dict[str, Any] = {
         "client_id": cid,
         "type": NODE_TYPE,
         "slots": dict(record),
         "memory_lane": identity.lane,
-        "producer_agent_id": identity.agent_id,
-        "owner_agent_id": identity.agent_id,
     }
+    if identity.agent_id is not None:
+        spec["producer_agent_id"] = spec["owner_agent_id"] = identity.agent_id
+    return spec
 
 
 def write_params(
@@ -168,10 +186,10 @@ def write_params(
         "nodes": [node_spec(cid, record, identity) for cid, record in items],
         "auto_embed": False,
         "memory_lane": identity.lane,
-        "actor": identity.agent_id,
-        "producer_agent_id": identity.agent_id,
-        "owner_agent_id": identity.agent_id,
     }
+    if identity.agent_id is not None:
+        params["actor"] = params["producer_agent_id"] = identity.agent_id
+        params["owner_agent_id"] = identity.agent_id
     if parent_commit_id:
         params["parent_commit_id"] = parent_commit_id
     return params

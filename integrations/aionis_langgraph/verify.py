@@ -26,7 +26,7 @@ from aionis_sdk import NotFoundError
 from aionis_sdk.canonical import canon, node_id_for_client_id, scope_key, sha256hex, stable_uuid
 
 from ._calls import Call, Plan, arun, run
-from ._records import FORMAT, NODE_TYPE, input_sha256
+from ._records import FORMAT, NODE_TYPE, input_sha256, resolve_agent
 
 __all__ = [
     "BrokenLink",
@@ -208,14 +208,16 @@ def check_history(
 
 
 def _collect(
-    pattern: Mapping[str, Any], agent_id: str, complete: bool, check_commit_ids: bool
+    pattern: Mapping[str, Any], agent_id: str | None, complete: bool, check_commit_ids: bool
 ) -> Plan[VerifyReport]:
+    # No agent: an authenticated server reads as the credential's agent.
+    consumer = {"consumer_agent_id": agent_id} if agent_id is not None else {}
     params = {
         "type": NODE_TYPE,
         "slots_contains": dict(pattern),
         "include_slots": True,
         "include_meta": True,
-        "consumer_agent_id": agent_id,
+        **consumer,
         "limit": 200,
     }
     nodes: list[Any] = []
@@ -233,7 +235,7 @@ def _collect(
         for cid in sorted(frontier):
             uri = f"aionis://{tenant_id}/{scope}/commit/{cid}"
             try:
-                resolved = yield Call("resolve", {"uri": uri, "consumer_agent_id": agent_id})
+                resolved = yield Call("resolve", {"uri": uri, **consumer})
                 commits[cid] = resolved.commit.model_dump()
             except NotFoundError:
                 commits[cid] = None
@@ -262,8 +264,8 @@ def _collect(
     )
 
 
-def _agent(client: Any, agent_id: str | None) -> str:
-    return agent_id or client.config.agent_id or DEFAULT_AGENT_ID
+def _agent(client: Any, agent_id: str | None) -> str | None:
+    return resolve_agent(agent_id, (client,), DEFAULT_AGENT_ID)
 
 
 def verify_records(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from store_suite import fresh_scope, server_mode, server_url
 
-from aionis_langgraph.store import AionisStore
+from aionis_langgraph.store import AionisStore, verify_namespace
 from aionis_sdk import AionisClient, AsyncAionisClient
 
 __all__ = ["server_mode", "server_url"]
@@ -39,6 +39,9 @@ def test_a_client_without_an_agent_id_keeps_every_overwrite(
         assert [i.key for i in store.search(("users",))] == ["prefs"]
         assert store.list_namespaces() == [("users", "ada")]
         assert _versions(client, "langgraph") == 3  # owned by the default agent
+        report = verify_namespace(client, ("users",))  # reads as the store's default agent
+        assert report.ok
+        assert report.checked >= 3
 
 
 @pytest.mark.parametrize("fast_path", [True, False], ids=["fast", "stock"])
@@ -56,6 +59,8 @@ def test_a_store_agent_other_than_the_clients_reads_its_own_records(
         assert _versions(c, "store-agent") == 2
         assert _versions(c, "client-agent") == 0  # private to the store's agent
         assert c.config.agent_id == "client-agent"  # the caller's client is not changed
+        assert verify_namespace(c, ("n",), agent_id="store-agent").checked >= 2
+        assert verify_namespace(c, ("n",)).checked == 0  # the client's agent sees none
 
 
 async def test_a_client_with_a_credential_leaves_the_owner_to_the_server() -> None:

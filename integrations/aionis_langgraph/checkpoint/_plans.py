@@ -71,13 +71,15 @@ class Core:
     # --- helpers ----------------------------------------------------------------------
 
     def find_params(self, pattern: Mapping[str, Any], *, slots: bool = True) -> dict[str, Any]:
-        return {
+        params: dict[str, Any] = {
             "type": NODE_TYPE,
             "slots_contains": dict(pattern),
             "include_slots": slots,
             "include_meta": not slots,
-            "consumer_agent_id": self.identity.agent_id,
         }
+        if self.identity.agent_id is not None:  # else the server's, from the credential
+            params["consumer_agent_id"] = self.identity.agent_id
+        return params
 
     def records(self, pattern: Mapping[str, Any]) -> Plan[list[dict[str, Any]]]:
         nodes = yield from find_pages(self.find_params(pattern))

@@ -21,7 +21,7 @@ from langgraph.checkpoint.serde.base import SerializerProtocol
 from aionis_sdk import AionisClient, AsyncAionisClient
 
 from .._calls import Locks, Plan, arun, run
-from .._records import Identity
+from .._records import Identity, resolve_agent
 from . import _codec as codec
 from ._group import AsyncGroupCommit, GroupCommit, Items
 from ._plans import Cache, Core, Item
@@ -78,8 +78,8 @@ class AionisSaver(BaseCheckpointSaver[str]):
             raise ValueError("AionisSaver needs client= or async_client=")
         self.client = client
         self.async_client = async_client
-        configured = (client or async_client).config.agent_id  # type: ignore[union-attr]
-        self.identity = Identity(agent_id=agent_id or configured or DEFAULT_AGENT_ID, lane=lane)
+        owner = resolve_agent(agent_id, (client, async_client), DEFAULT_AGENT_ID)
+        self.identity = Identity(agent_id=owner, lane=lane)
         self._cache = Cache()
         self._locks = Locks()
         self.linger = _check_linger(linger)

@@ -46,6 +46,7 @@ from aionis_sdk.canonical import canon, sha256hex
 from .._records import FORMAT, client_id
 
 __all__ = [
+    "DEFAULT_AGENT_ID",
     "FAMILY",
     "KIND",
     "TEXT_KIND",
@@ -70,6 +71,7 @@ __all__ = [
     "version_from_node",
 ]
 
+DEFAULT_AGENT_ID = "langgraph"  # whose records a store writes when nothing says (see _store)
 FAMILY = "store"
 KIND = "item"
 TEXT_KIND = "text"

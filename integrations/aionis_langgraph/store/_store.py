@@ -26,10 +26,10 @@ from langgraph.store.base import (
 
 from aionis_sdk import AionisClient, AsyncAionisClient
 
-from .._records import Identity
+from .._records import Identity, resolve_agent
 from ._calls import Plan
 from ._drivers import arun, run
-from ._encoding import item_id
+from ._encoding import DEFAULT_AGENT_ID, item_id
 from ._ext import CAPABILITY, ext_heads
 from ._plans import Known, Settings, get_plan, list_namespaces_plan, put_plan
 from ._search import search_plan
@@ -78,26 +78,6 @@ def batch_plan(ops: list[Op], settings: Settings) -> Plan[list[Result]]:
     return results
 
 
-DEFAULT_AGENT_ID = "langgraph"
-
-
-def _owner(
-    agent_id: str | None, client: AionisClient | None, aclient: AsyncAionisClient | None
-) -> str | None:
-    """Who owns the store's records: ``agent_id``, else the clients' agent, else (clients
-    without credentials, i.e. a server with auth off) :data:`DEFAULT_AGENT_ID`. ``None``
-    leaves it to an authenticated server, which takes it from the credential."""
-    clients = [c for c in (client, aclient) if c is not None]
-    if agent_id:
-        return agent_id
-    for c in clients:
-        if c.config.agent_id:
-            return c.config.agent_id
-    if any(c.config.api_key or c.config.bearer_token for c in clients):
-        return None
-    return DEFAULT_AGENT_ID
-
-
 class AionisStore(BaseStore):
     """A LangGraph long-term memory store whose every put and delete is an Aionis commit.
 
@@ -130,7 +110,7 @@ class AionisStore(BaseStore):
     ) -> None:
         if client is None and aclient is None:
             raise ValueError("AionisStore needs an AionisClient and/or an AsyncAionisClient")
-        owner = _owner(agent_id, client, aclient)
+        owner = resolve_agent(agent_id, (client, aclient), DEFAULT_AGENT_ID)
         if owner is not None:
             # Writes are owned by ``owner`` and reads must see them: the clients' own identity
             # (injected by the SDK into every request) is set to the same agent.
