@@ -2,16 +2,45 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import pydantic
 from langchain_core.documents import Document
 from langchain_core.tools import ToolException
 
-from aionis_sdk import AionisError, APIConnectionError, APIStatusError, APITimeoutError
+from aionis_sdk import (
+    AionisClient,
+    AionisError,
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AsyncAionisClient,
+)
 from aionis_sdk.types.recall import RecallTextResponse
 
-__all__ = ["documents_from_recall", "render_documents", "tool_exception"]
+__all__ = [
+    "LOCAL_AGENT",
+    "as_local_agent",
+    "documents_from_recall",
+    "render_documents",
+    "tool_exception",
+]
+
+LOCAL_AGENT = "local-user"  # the identity a server in auth mode "off" writes memory as
+C = TypeVar("C", AionisClient, AsyncAionisClient)
+
+
+def as_local_agent(client: C | None) -> C | None:
+    """``client``, or a copy of it acting as ``local-user`` when it names no agent or team
+    and carries no credential. A server with auth off owns such a client's private memory as
+    ``local-user`` and shows it only to that agent (spec §4.3, §4.5), so without this a
+    recall would miss everything the same client remembered. The copy shares the pool."""
+    if client is None:
+        return None
+    config = client.config
+    if config.agent_id or config.team_id or config.api_key or config.bearer_token:
+        return client
+    return client.with_options(agent_id=LOCAL_AGENT)
 
 
 def documents_from_recall(

@@ -15,7 +15,7 @@ from typing_extensions import Self
 
 from aionis_sdk import AionisClient, AsyncAionisClient
 
-from ._recall import documents_from_recall
+from ._recall import as_local_agent, documents_from_recall
 
 __all__ = ["AionisRetriever"]
 
@@ -25,8 +25,9 @@ class AionisRetriever(BaseRetriever):
 
     Give a sync ``client``, an ``async_client``, or both. With only a sync client, the
     async methods run it in a thread; with only an async client, the sync methods raise.
-    Identity matters: configure the client's ``agent_id`` (or read shared memory), or
-    private memory stays invisible (spec §4.5).
+    Identity: recall reads as the client's ``agent_id`` (or team); a client with neither and
+    no credential reads as ``local-user``, the identity a server with auth off writes such a
+    client's memory as (spec §4.3, §4.5).
 
         retriever = AionisRetriever(client=AionisClient(agent_id="planner"), k=5)
         docs = retriever.invoke("what does the user drink?")
@@ -46,6 +47,8 @@ class AionisRetriever(BaseRetriever):
     def _needs_a_client(self) -> Self:
         if self.client is None and self.async_client is None:
             raise ValueError("AionisRetriever needs client= or async_client=")
+        self.client = as_local_agent(self.client)
+        self.async_client = as_local_agent(self.async_client)
         return self
 
     def _request(self, query: str) -> dict[str, Any]:

@@ -14,11 +14,12 @@ import pydantic
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.documents import Document
 from langchain_core.tools import BaseTool
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
+from typing_extensions import Self
 
 from aionis_sdk import AionisClient, AionisError, AsyncAionisClient
 
-from ._recall import documents_from_recall, render_documents, tool_exception
+from ._recall import as_local_agent, documents_from_recall, render_documents, tool_exception
 
 __all__ = [
     "AionisRecallTool",
@@ -56,6 +57,12 @@ class _AionisTool(BaseTool):
     response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
     handle_tool_error: Any = True
     shared: bool = Field(default=False, description="Write to the shared lane.")
+
+    @model_validator(mode="after")
+    def _identify(self) -> Self:
+        self.client = as_local_agent(self.client)
+        self.async_client = as_local_agent(self.async_client)
+        return self
 
     def _sync(self) -> AionisClient:
         if self.client is None:
