@@ -19,17 +19,19 @@ import pytest
 from aionis_server import api
 
 
+def _outcome(encode: Any, payload: Any) -> bytes | type[BaseException]:
+    """What ``encode(payload)`` returns, or the type of what it raises."""
+    try:
+        out: bytes = encode(payload)
+    except Exception as exc:
+        return type(exc)
+    return out
+
+
 def _same(payload: Any) -> bytes:
     """``encode_json(payload)`` equals ``dump_json(payload)`` (value or exception type)."""
-    try:
-        expected: bytes | type[BaseException] = api.dump_json(payload)
-    except Exception as exc:
-        expected = type(exc)
-    try:
-        got: bytes | type[BaseException] = api.encode_json(payload)
-    except Exception as exc:
-        got = type(exc)
-    assert got == expected
+    got = _outcome(api.encode_json, payload)
+    assert got == _outcome(api.dump_json, payload)
     assert isinstance(got, bytes)
     return got
 
@@ -112,15 +114,7 @@ class _Color(enum.Enum):
     ],
 )
 def test_payloads_orjson_would_write_differently_take_the_json_path(payload: Any) -> None:
-    try:
-        expected: bytes | type[BaseException] = api.dump_json(payload)
-    except Exception as exc:
-        expected = type(exc)
-    try:
-        got: bytes | type[BaseException] = api.encode_json(payload)
-    except Exception as exc:
-        got = type(exc)
-    assert got == expected
+    assert _outcome(api.encode_json, payload) == _outcome(api.dump_json, payload)
 
 
 def test_subclasses_take_the_json_path() -> None:
