@@ -22,6 +22,7 @@ from .api import JSON_MEDIA_TYPE, dump_json
 from .auth import RateLimiter
 from .config import ServerConfig
 from .context import ServerState
+from .direct_routes import DirectRoutes, direct_table
 from .errors import ApiError
 from .routes import all_routers
 from .services.ext_store import warm_up as warm_up_store_index
@@ -230,10 +231,17 @@ def create_app(
     app.add_exception_handler(ApiError, _api_error_handler)
     app.add_exception_handler(StarletteHTTPException, _http_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_error_handler)
+    routers = all_routers()
+    # Innermost user middleware, so request ids and the 500 envelope still wrap it.
+    app.add_middleware(
+        DirectRoutes,
+        table=direct_table(route for router in routers for route in router.routes),
+        handlers={ApiError: _api_error_handler, StarletteHTTPException: _http_error_handler},
+    )
     app.add_middleware(RequestIdMiddleware)
     served: set[tuple[str, str]] = set()
     path_methods: list[tuple[re.Pattern[str], frozenset[str]]] = []
-    for router in all_routers():
+    for router in routers:
         app.include_router(router)
         for route in router.routes:
             methods = frozenset(getattr(route, "methods", None) or ())
