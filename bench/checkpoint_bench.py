@@ -77,17 +77,32 @@ def build_graph(steps: int, work: float = 0.0) -> StateGraph[State]:
 
 class WriteTimer:
     """``on_request`` / ``on_response`` hooks: counts calls and times ``/write`` round trips
-    while ``enabled``."""
+    while ``enabled``; ``on_http_response`` (an httpx event hook) keeps each ``/write``'s
+    ``Server-Timing`` phases (ms)."""
 
     def __init__(self) -> None:
         self.counts: dict[str, int] = {}
         self.write_rtts: list[float] = []
+        self.server_phases: list[dict[str, float]] = []
         self._started: dict[str, float] = {}
         self.enabled = True
         self.runs = 0
 
     def hooks(self) -> Hooks:
         return Hooks(on_request=self.on_request, on_response=self.on_response)
+
+    def http_client(self) -> httpx.Client:
+        return httpx.Client(event_hooks={"response": [self.on_http_response]})
+
+    def on_http_response(self, response: httpx.Response) -> None:
+        header = response.headers.get("server-timing")
+        if not self.enabled or header is None or not response.url.path.endswith("/write"):
+            return
+        phases = {}
+        for entry in header.split(","):
+            name, _, dur = entry.strip().partition(";dur=")
+            phases[name] = float(dur)
+        self.server_phases.append(phases)
 
     def on_request(self, info: RequestInfo) -> None:
         if not self.enabled:
@@ -104,7 +119,12 @@ class WriteTimer:
     def reset(self) -> None:
         self.counts.clear()
         self.write_rtts.clear()
+        self.server_phases.clear()
         self.runs = 0
+
+    def phase(self, name: str) -> float:
+        """Median milliseconds of one Server-Timing phase over the timed ``/write`` calls."""
+        return statistics.median(p.get(name, 0.0) for p in self.server_phases)
 
 
 class Contender:
@@ -173,9 +193,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         conn = sqlite3.connect(os.path.join(tmp, "lg.sqlite"), check_same_thread=False)
         with (
-            spawn_server(os.path.join(tmp, "aionis.db")) as url,
-            AionisClient(base_url=url, hooks=grouped_timer.hooks()) as client,
-            AionisClient(base_url=url, hooks=single_timer.hooks()) as client0,
+            spawn_server(os.path.join(tmp, "aionis.db"), server_timing=True) as url,
+            grouped_timer.http_client() as http_grouped,
+            single_timer.http_client() as http_single,
+            AionisClient(
+                base_url=url, hooks=grouped_timer.hooks(), http_client=http_grouped
+            ) as client,
+            AionisClient(
+                base_url=url, hooks=single_timer.hooks(), http_client=http_single
+            ) as client0,
         ):
             grouped = f"AionisSaver (group commit, linger {DEFAULT_LINGER * 1e3:g} ms)"
             single = "AionisSaver (linger=0: one commit per call)"
@@ -256,26 +282,45 @@ def report(
             f"- {c.name}: round trips per super-step {per_step} (all rounds); `/write` "
             f"round trip p50 {statistics.median(rtts) * 1e3:.2f} ms, p90 {p90 * 1e3:.2f} ms."
         )
+    grouped = contenders[2].timer
+    if grouped is not None and grouped.server_phases and grouped.write_rtts:
+        lines.append(server_breakdown(grouped))
     lines += [
         f"- A bare `GET /health` to the same server: {health * 1e3:.2f} ms (median of 50).",
         "",
-        "Where the time goes: LangGraph (durability `async`) saves from background threads "
-        "but starts each `put` only after the previous one returned, so a thread pays one "
-        "acknowledged commit per checkpoint, in sequence. With group commit a task's "
-        "`put_writes` rides in the commit of the next `put` (a `put_writes` lingers up to "
-        "the linger for it; records queued while a commit is in flight share the next one), "
-        "so a super-step costs about one `/write` round trip instead of two. That round "
-        "trip is the server's: its HTTP floor (the `GET /health` above; ~1 ms on a quiet "
-        "machine, more while the server process waits for a core), ~0.6 ms of write CPU and "
-        "one fdatasync per commit (SQLite WAL, `synchronous=FULL`; 1.3–4 ms on this disk, "
-        "more while other jobs write). The client adds ~0.6 ms per step (LangGraph's "
-        "hand-off to the next `put` ~0.17 ms, record, hash and SDK request ~0.3 ms, "
-        "response ~0.1 ms). Durability is unchanged: `put` and `put_writes` return only "
-        "after the commit holding their record is acknowledged. Figures on this shared "
-        "2-core box vary by ~2x with load; compare ratios within one run.",
+        "Where the time goes: LangGraph (durability `async`) runs a graph's nodes without "
+        "waiting for their saves, but starts each checkpoint's `put` only after the previous "
+        "one returned, so a thread's saves form a chain: with nodes that do no work, a run "
+        "lasts as long as its chain of acknowledged commits. With group commit a task's "
+        "`put_writes` rides in the commit of the next `put` (a `put_writes` lingers up to the "
+        "linger for it; records queued while a commit is in flight share the next one), so a "
+        "super-step costs about one `/write` round trip (broken down above) plus the "
+        "client's work for it (LangGraph's hand-off to the next `put`, building and hashing "
+        "the records, the SDK call). Durability is unchanged: `put` and `put_writes` return "
+        "only after the commit holding their record is acknowledged (SQLite WAL, "
+        "`synchronous=FULL`). The server ran with `--server-timing` (its header costs a few "
+        "microseconds per request). Figures on this shared 2-core box vary with load; "
+        "compare ratios within one run.",
         "",
     ]
     return "\n".join(lines)
+
+
+def server_breakdown(timer: WriteTimer) -> str:
+    """One line: where a ``/write`` round trip's time went, from the server's Server-Timing."""
+    calls = timer.server_phases
+    app, handoff, work = (timer.phase(n) for n in ("app", "handoff", "work"))
+    db, commit = timer.phase("db"), timer.phase("commit")
+    rest = statistics.median(p["app"] - p.get("handoff", 0.0) - p.get("work", 0.0) for p in calls)
+    outside = statistics.median(timer.write_rtts) * 1e3 - app
+    return (
+        f"- Inside the server (medians of its `Server-Timing` over {len(calls)} `/write` calls "
+        f"of the group-commit saver): {app:.2f} ms in the app: worker hand-off {handoff:.2f}, "
+        f"service code {work:.2f} (its SQL statements {db:.2f}, the transaction's "
+        f"`BEGIN`/`COMMIT` with its fdatasync {commit:.2f}), routing, parsing and the "
+        f"response {rest:.2f}. About {outside:.2f} ms of the round trip is outside the app "
+        "(SDK, httpx, the loopback socket, uvicorn's HTTP parsing)."
+    )
 
 
 def report_working(

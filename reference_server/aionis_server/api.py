@@ -20,6 +20,7 @@ import functools
 import json
 import math
 import re
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Literal, TypeVar
@@ -29,6 +30,7 @@ from fastapi import Request
 from pydantic import BaseModel
 from starlette.responses import Response
 
+from . import timing
 from .auth import RateClass, authenticate
 from .context import RequestContext, ServerState
 from .errors import ApiError
@@ -407,7 +409,24 @@ def respond(ctx: RequestContext | None, payload: dict[str, Any], status: int = 2
 
 async def run_sync(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run blocking service code in a worker thread; it completes even if the client leaves."""
-    return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
+    clock = timing.current()
+    if clock is None:
+        return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
+    called = time.perf_counter()
+    span = [called, called]
+
+    def timed() -> T:
+        span[0] = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            span[1] = time.perf_counter()
+
+    try:
+        return await anyio.to_thread.run_sync(timed)
+    finally:
+        clock.add("work", span[1] - span[0])
+        clock.add("handoff", (span[0] - called) + (time.perf_counter() - span[1]))
 
 
 def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:

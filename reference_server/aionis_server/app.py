@@ -28,6 +28,7 @@ from .routes import all_routers
 from .services.ext_store import warm_up as warm_up_store_index
 from .storage.db import Database
 from .storage.meta import bind_embedding
+from .timing import ServerTimingMiddleware
 from .validation import issue_path
 
 log = logging.getLogger("aionis_server")
@@ -239,6 +240,8 @@ def create_app(
         handlers={ApiError: _api_error_handler, StarletteHTTPException: _http_error_handler},
     )
     app.add_middleware(RequestIdMiddleware)
+    if cfg.server_timing:  # outermost of ours: its "app" phase covers the request id too
+        app.add_middleware(ServerTimingMiddleware)
     served: set[tuple[str, str]] = set()
     path_methods: list[tuple[re.Pattern[str], frozenset[str]]] = []
     for router in routers:

@@ -63,6 +63,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=env("AIONIS_EXT_STORE_INDEX", "1").strip().lower() in ("0", "false", "off", "no"),
         help="do not serve the ext.store_index extension (env AIONIS_EXT_STORE_INDEX=0)",
     )
+    parser.add_argument(
+        "--server-timing",
+        action="store_true",
+        default=env("AIONIS_SERVER_TIMING", "0").strip().lower() in ("1", "true", "on", "yes"),
+        help="add a Server-Timing header (app, handoff, work, db, commit ms) to every response"
+        " (env AIONIS_SERVER_TIMING=1)",
+    )
     parser.add_argument("--rate-limit-recall-rps", type=float, default=None)
     parser.add_argument("--rate-limit-write-rps", type=float, default=None)
     parser.add_argument("--rate-limit-debug-rps", type=float, default=None)
@@ -98,6 +105,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         synchronous=args.synchronous,
         vector_index_path=args.vector_index_path,
         ext_store_index=not args.no_ext_store_index,
+        server_timing=args.server_timing,
         rate_limit_recall_rps=args.rate_limit_recall_rps,
         rate_limit_write_rps=args.rate_limit_write_rps,
         rate_limit_debug_rps=args.rate_limit_debug_rps,

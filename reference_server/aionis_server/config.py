@@ -64,6 +64,8 @@ class ServerConfig:
     vector_index_path: str | None = None
     # Optional extensions (advertised in /health capabilities as ``ext.*``, §7.2).
     ext_store_index: bool = True  # /v1/ext/store/...: LangGraph store heads in one query
+    # Observability: a Server-Timing header on every response (off: it discloses storage time).
+    server_timing: bool = False
     version: str = "0.1.0"
 
     def __post_init__(self) -> None:

@@ -30,12 +30,14 @@ import sqlite3
 import struct
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from .. import timing
 from . import slot_terms
 
 SCHEMA_VERSION = "1"
@@ -56,15 +58,21 @@ log = logging.getLogger("aionis_server.db")
 
 
 class _Job(Generic[T]):
-    """One write request waiting for, or done by, a group transaction."""
+    """One write request waiting for, or done by, a group transaction.
 
-    __slots__ = ("done", "error", "fn", "result")
+    ``sql_s``: seconds its own statements took; ``commit_s``: seconds of ``BEGIN`` and
+    ``COMMIT`` of the transaction that stored it (shared by a group).
+    """
+
+    __slots__ = ("commit_s", "done", "error", "fn", "result", "sql_s")
 
     def __init__(self, fn: Callable[[sqlite3.Connection], T]) -> None:
         self.fn = fn
         self.done = False
         self.result: T | None = None
         self.error: BaseException | None = None
+        self.sql_s = 0.0
+        self.commit_s = 0.0
 
 
 def _schema_sql() -> str:
@@ -177,6 +185,8 @@ class Database:
                 self._leading = True
         if not job.done:
             self._lead(job)
+        timing.record("db", job.sql_s)
+        timing.record("commit", job.commit_s)
         if job.error is not None:
             raise job.error
         return job.result  # type: ignore[return-value]
@@ -206,14 +216,20 @@ class Database:
     def _run_alone(self, job: _Job[Any]) -> None:
         conn = self._writer
         try:
+            began = time.perf_counter()
             conn.execute("BEGIN IMMEDIATE")
+            ran = time.perf_counter()
             try:
                 result = job.fn(conn)
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+            finally:
+                job.sql_s = time.perf_counter() - ran
+            committing = time.perf_counter()
             conn.execute("COMMIT")
+            job.commit_s = (ran - began) + (time.perf_counter() - committing)
         except BaseException as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -229,8 +245,11 @@ class Database:
         conn = self._writer
         results: list[tuple[_Job[Any], Any]] = []
         try:
+            began = time.perf_counter()
             conn.execute("BEGIN IMMEDIATE")
+            overhead = time.perf_counter() - began
             for job in batch:
+                ran = time.perf_counter()
                 conn.execute("SAVEPOINT aionis_job")
                 try:
                     result = job.fn(conn)
@@ -240,10 +259,16 @@ class Database:
                     conn.execute("ROLLBACK TO aionis_job")
                     conn.execute("RELEASE aionis_job")
                     job.error = exc
+                    job.sql_s = time.perf_counter() - ran
                     continue
                 conn.execute("RELEASE aionis_job")
+                job.sql_s = time.perf_counter() - ran
                 results.append((job, result))
+            committing = time.perf_counter()
             conn.execute("COMMIT")
+            overhead += time.perf_counter() - committing
+            for job in batch:
+                job.commit_s = overhead
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
