@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..context import RequestContext
@@ -59,22 +59,36 @@ def _apply_uri(
     return ctx, parsed.id, parsed.type
 
 
-def _python_match(body: FindBody, row: sqlite3.Row) -> bool:
-    if (
-        body.title_contains is not None
-        and body.title_contains.casefold() not in (row["title"] or "").casefold()
-    ):
-        return False
-    if (
-        body.text_contains is not None
-        and body.text_contains.casefold() not in (row["text_summary"] or "").casefold()
-    ):
-        return False
-    if body.slots_contains is not None:
-        slots = json.loads(row["slots_json"] or "{}")
-        if not slots_contain(body.slots_contains, slots):
+def _matcher(body: FindBody) -> Callable[[sqlite3.Row], bool]:
+    """The filters SQL cannot apply (case-insensitive substrings, the slots pattern) as one
+    predicate over a row holding ``title``, ``text_summary`` and, for a slots pattern,
+    ``slots_json``."""
+    title = body.title_contains.casefold() if body.title_contains is not None else None
+    text = body.text_contains.casefold() if body.text_contains is not None else None
+    pattern = body.slots_contains
+
+    def match(row: sqlite3.Row) -> bool:
+        if title is not None and title not in (row["title"] or "").casefold():
             return False
-    return True
+        if text is not None and text not in (row["text_summary"] or "").casefold():
+            return False
+        if pattern is not None:
+            return slots_contain(pattern, json.loads(row["slots_json"] or "{}"))
+        return True
+
+    return match
+
+
+def _by_seq(conn: sqlite3.Connection, seqs: list[int]) -> Iterator[sqlite3.Row]:
+    """The full rows of ``seqs``, in that order (one snapshot: the caller's transaction)."""
+    rows: dict[int, sqlite3.Row] = {}
+    for start in range(0, len(seqs), 500):
+        chunk = seqs[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in conn.execute(f"SELECT * FROM nodes WHERE seq IN ({marks})", chunk):
+            rows[row["seq"]] = row
+    for seq in seqs:
+        yield rows[seq]
 
 
 def _rows(
@@ -107,30 +121,36 @@ def _rows(
     visible, vparams = visibility_sql(body.consumer_agent_id, body.consumer_team_id)
     where.append(visible)
     params.extend(vparams)
-    sql = (
-        f"SELECT nodes.* FROM {source} WHERE {' AND '.join(where)}"
-        " ORDER BY created_at DESC, id DESC"
-    )
+    tail = f" FROM {source} WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC"
     python_filters = (
         body.title_contains is not None
         or body.text_contains is not None
         or body.slots_contains is not None
     )
     if not python_filters:
-        yield from conn.execute(sql + " LIMIT ? OFFSET ?", [*params, body.limit + 1, body.offset])
+        page = conn.execute(
+            "SELECT nodes.*" + tail + " LIMIT ? OFFSET ?", [*params, body.limit + 1, body.offset]
+        )
+        yield from page
         return
+    # Scan only the columns the filters read (a node's other columns, slots above all, can be
+    # large), then fetch the page's full rows.
+    columns = "nodes.seq, nodes.title, nodes.text_summary"
+    if body.slots_contains is not None:
+        columns += ", nodes.slots_json"
+    match = _matcher(body)
+    seqs: list[int] = []
     skipped = 0
-    taken = 0
-    for row in conn.execute(sql, params):
-        if not _python_match(body, row):
+    for row in conn.execute("SELECT " + columns + tail, params):
+        if not match(row):
             continue
         if skipped < body.offset:
             skipped += 1
             continue
-        yield row
-        taken += 1
-        if taken > body.limit:
-            return
+        seqs.append(row["seq"])
+        if len(seqs) > body.limit:
+            break
+    yield from _by_seq(conn, seqs)
 
 
 def find(ctx: RequestContext, body: FindBody) -> dict[str, Any]:
