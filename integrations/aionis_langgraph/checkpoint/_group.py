@@ -1,15 +1,37 @@
 """Group commit per thread: records of several ``put_writes`` / ``put`` calls in one ``/write``.
 
-Every call hands its record to the thread's queue as a *ticket* and returns only when the
-commit holding the record is acknowledged (or raises that commit's error: every ticket of a
-failed commit gets it). One caller at a time per thread is the *leader*: it takes the queued
-tickets (up to a node and byte budget), sends them as one commit, and wakes the others.
+Every call hands its record to the thread's queue as a *ticket*. One caller at a time per
+thread is the *leader*: it takes the queued tickets (up to a node and byte budget), sends them
+as one commit, and wakes the others. A call returns only when the commit holding its record is
+acknowledged (or raises that commit's error: every ticket of a failed commit gets it), with one
+exception, *riding*, below.
 
 * A ticket that is not *urgent* (``put_writes``) may wait up to ``linger`` seconds for
   company, counted from when it was queued or, if it queued behind a commit in flight, from
   that commit's end; an urgent one (``put``) or a flush sends at once.
 * Tickets queued while a commit is in flight go out together in the next one.
 * :meth:`flush` returns once every ticket queued before it is settled, so reads see them.
+
+**Riding.** A ``put`` of checkpoint C may return as soon as its record is queued when
+
+1. a ``put_writes`` for C or a later checkpoint of the same namespace has already been queued
+   on this thread: LangGraph ran tasks of C (or beyond) before C's ``put`` returned, which it
+   does only with ``durability="async"`` (with ``"sync"`` it waits for the ``put`` before
+   running the next tasks, so there a put never rides); and
+2. a ``put_writes`` call on the same thread and namespace is still waiting (queued or in
+   flight, its caller not yet returned). That call becomes the put's *host*: it returns only
+   once its own record *and* the put's are acknowledged, and raises the first error of either.
+
+Why this keeps LangGraph's guarantees:
+
+- LangGraph waits for every ``put_writes`` it started before a run returns, so a ridden put
+  is acknowledged before the run ends, or the run raises its commit's error.
+- Records go out in queue order, so a checkpoint's commit never precedes its parent's. If a
+  commit fails, the queued tickets of checkpoints that descend from its puts fail with the
+  same error instead of being stored after a gap, and so does any later call on them.
+
+Checkpoint ids are compared as LangGraph makes them (UUID v6, which sort by time); a put
+whose id is anything else never rides.
 
 :class:`GroupCommit` serves sync callers (threads), :class:`AsyncGroupCommit` asyncio ones.
 """
@@ -20,33 +42,86 @@ import asyncio
 import contextlib
 import threading
 import time
+import uuid
 import weakref
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["AsyncGroupCommit", "GroupCommit", "Items"]
+__all__ = ["AsyncGroupCommit", "GroupCommit", "Items", "Ref"]
 
 Items = list[tuple[str, Mapping[str, Any]]]
+Ref = tuple[str, str]  # (checkpoint_ns, checkpoint_id)
 SyncWrite = Callable[[str, Items], str]
 AsyncWrite = Callable[[str, Items], Awaitable[str]]
 
 MAX_NODES = 100
 MAX_BYTES = 2_000_000
+MAX_FAILED = 256  # failed checkpoints remembered per thread (their descendants are refused)
+
+
+def _uuid6(value: str) -> int | None:
+    """``value`` as the integer of a version 6 UUID (which orders by time), else ``None``."""
+    try:
+        parsed = uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        return None
+    return parsed.int if parsed.version == 6 else None
 
 
 class _Ticket:
-    __slots__ = ("born", "commit_id", "done", "error", "future", "items", "urgent", "weight")
+    """One call's records. ``ref``: the checkpoint they belong to (a put's own, a
+    put_writes' target); ``parent``: a put's parent checkpoint. ``riders``: puts whose
+    acknowledgement this ticket's caller waits for (``host``: the reverse); ``released``: the caller has its
+    outcome (or gave up), so it takes no more riders."""
 
-    def __init__(self, items: Items, weight: int, urgent: bool) -> None:
+    __slots__ = (
+        "born",
+        "commit_id",
+        "done",
+        "error",
+        "future",
+        "host",
+        "items",
+        "parent",
+        "ref",
+        "released",
+        "riders",
+        "urgent",
+        "weight",
+    )
+
+    def __init__(
+        self,
+        items: Items,
+        weight: int,
+        urgent: bool,
+        ref: Ref | None = None,
+        parent: Ref | None = None,
+    ) -> None:
         self.items = items
         self.weight = weight
         self.urgent = urgent
+        self.ref = ref
+        self.parent = parent
         self.born = time.monotonic()
         self.done = False
         self.error: BaseException | None = None
         self.commit_id = ""
         self.future: asyncio.Future[str] | None = None
+        self.riders: list[_Ticket] = []
+        self.host: _Ticket | None = None
+        self.released = False
+
+    def settled(self) -> bool:
+        """Its own record and every rider's are acknowledged (or failed)."""
+        return self.done and all(rider.done for rider in self.riders)
+
+    def outcome(self) -> BaseException | None:
+        """The error its caller raises: its own commit's, else the first rider's."""
+        if self.error is not None:
+            return self.error
+        return next((r.error for r in self.riders if r.error is not None), None)
 
 
 class _Queue:
@@ -57,6 +132,64 @@ class _Queue:
         self.inflight: list[_Ticket] = []
         self.flushers = 0
         self.idle_since = 0.0
+        self.failed: OrderedDict[Ref, BaseException] = OrderedDict()
+        self.writes_seen: dict[str, int] = {}  # per namespace: the latest put_writes target
+
+    def saw_writes(self, ticket: _Ticket) -> None:
+        if ticket.ref is not None and (target := _uuid6(ticket.ref[1])) is not None:
+            ns = ticket.ref[0]
+            self.writes_seen[ns] = max(target, self.writes_seen.get(ns, target))
+
+    def host_for(self, put: _Ticket) -> _Ticket | None:
+        """A waiting put_writes ticket that may carry ``put`` (see the module docstring): the
+        newest queued one, else one in flight."""
+        if put.ref is None:
+            return None
+        ns, checkpoint_id = put.ref
+        own = _uuid6(checkpoint_id)
+        if own is None or self.writes_seen.get(ns, -1) < own:
+            return None  # no sign that LangGraph went on without this put
+        for ticket in (*reversed(self.pending), *self.inflight):
+            if ticket.urgent or ticket.released or ticket.ref is None:
+                continue
+            if ticket.ref[0] == ns:
+                return ticket
+        return None
+
+    def refusal(self, ticket: _Ticket) -> BaseException | None:
+        """The error of a failed checkpoint ``ticket`` descends from or writes to, if any."""
+        link = ticket.parent if ticket.urgent else ticket.ref
+        return self.failed.get(link) if link is not None else None
+
+    def record(self, batch: Sequence[_Ticket], error: BaseException | None) -> list[_Ticket]:
+        """Note a settled batch's puts as failed (or no longer failed); fail the queued
+        tickets that descend from a failed one and return them."""
+        for ticket in batch:
+            if not ticket.urgent or ticket.ref is None:
+                continue
+            if error is None:
+                self.failed.pop(ticket.ref, None)
+            else:
+                self._fail(ticket.ref, error)
+        if not self.failed:
+            return []
+        dropped: list[_Ticket] = []
+        for ticket in list(self.pending):  # queue order: a parent is met before its child
+            refused = self.refusal(ticket)
+            if refused is None:
+                continue
+            self.pending.remove(ticket)
+            ticket.done, ticket.error = True, refused
+            if ticket.urgent and ticket.ref is not None:
+                self._fail(ticket.ref, refused)
+            dropped.append(ticket)
+        return dropped
+
+    def _fail(self, ref: Ref, error: BaseException) -> None:
+        self.failed[ref] = error
+        self.failed.move_to_end(ref)
+        while len(self.failed) > MAX_FAILED:
+            self.failed.popitem(last=False)
 
     def wait_left(self, linger: float) -> float:
         """Seconds the next batch may still wait for company (0: send now). The window
@@ -120,25 +253,50 @@ class GroupCommit:
                 entry = self._queues[key] = (threading.Condition(), _Queue())
             return entry
 
-    def submit(self, key: str, items: Items, weight: int, *, urgent: bool) -> str:
-        """Queue ``items`` for ``key``; return the commit id once that commit is acknowledged."""
+    def submit(
+        self,
+        key: str,
+        items: Items,
+        weight: int,
+        *,
+        urgent: bool,
+        ref: Ref | None = None,
+        parent: Ref | None = None,
+    ) -> str:
+        """Queue ``items`` for ``key``; return the commit id once that commit is acknowledged
+        (``""`` for a put that rode on a waiting put_writes: see the module docstring).
+        ``ref`` is the checkpoint the records belong to, ``parent`` a put's parent."""
         cond, queue = self._queue(key)
-        ticket = _Ticket(items, weight, urgent)
+        ticket = _Ticket(items, weight, urgent, ref, parent)
         with cond:
+            refused = queue.refusal(ticket)
+            if refused is not None:
+                raise refused
+            if not urgent:
+                queue.saw_writes(ticket)
+            host = queue.host_for(ticket) if urgent else None
             queue.pending.append(ticket)
             if urgent:
                 cond.notify_all()
-            while not ticket.done:
-                if queue.inflight:
-                    cond.wait()
-                    continue
-                left = queue.wait_left(self.linger)
-                if left > 0:
-                    cond.wait(left)
-                    continue
-                self._lead(key, cond, queue)
-        if ticket.error is not None:
-            raise ticket.error
+            if host is not None:
+                host.riders.append(ticket)
+                ticket.host = host
+                return ""
+            try:
+                while not ticket.settled():
+                    if queue.inflight or not queue.pending:
+                        cond.wait()
+                        continue
+                    left = queue.wait_left(self.linger)
+                    if left > 0:
+                        cond.wait(left)
+                        continue
+                    self._lead(key, cond, queue)
+            finally:
+                ticket.released = True
+        error = ticket.outcome()
+        if error is not None:
+            raise error
         return ticket.commit_id
 
     def _lead(self, key: str, cond: threading.Condition, queue: _Queue) -> None:
@@ -154,6 +312,7 @@ class GroupCommit:
             cond.acquire()
         for ticket in batch:
             ticket.done, ticket.error, ticket.commit_id = True, error, commit_id
+        queue.record(batch, error)
         queue.settled()
         cond.notify_all()
         if error is not None and not isinstance(error, Exception):
@@ -218,20 +377,43 @@ class AsyncGroupCommit:
             queues = self._loops[loop] = {}
         return queues
 
-    async def submit(self, key: str, items: Items, weight: int, *, urgent: bool) -> str:
+    async def submit(
+        self,
+        key: str,
+        items: Items,
+        weight: int,
+        *,
+        urgent: bool,
+        ref: Ref | None = None,
+        parent: Ref | None = None,
+    ) -> str:
+        """As :meth:`GroupCommit.submit`."""
         queues = self._queues()
         queue = queues.get(key)
         if queue is None:
             queue = queues[key] = _AsyncQueue()
-        ticket = _Ticket(items, weight, urgent)
-        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        ticket.future = future
+        ticket = _Ticket(items, weight, urgent, ref, parent)
+        refused = queue.refusal(ticket)
+        if refused is not None:
+            raise refused
+        if not urgent:
+            queue.saw_writes(ticket)
+        host = queue.host_for(ticket) if urgent else None
         queue.pending.append(ticket)
         if urgent:
             queue.wake.set()
         if queue.task is None:
             queue.task = asyncio.get_running_loop().create_task(self._drain(key, queue))
-        return await asyncio.shield(future)
+        if host is not None:
+            host.riders.append(ticket)
+            ticket.host = host
+            return ""  # no future: nobody awaits it but the host
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        ticket.future = future
+        try:
+            return await asyncio.shield(future)
+        finally:
+            ticket.released = True
 
     async def _drain(self, key: str, queue: _AsyncQueue) -> None:
         try:
@@ -247,18 +429,19 @@ class AsyncGroupCommit:
                 try:
                     commit_id = await self._write(key, merge(batch))
                 except BaseException as exc:
-                    _settle(batch, error=exc)
+                    _settle(queue, batch, error=exc)
                     if not isinstance(exc, Exception):
                         raise
                 else:
-                    _settle(batch, commit_id=commit_id)
+                    _settle(queue, batch, commit_id=commit_id)
                 finally:
                     queue.settled()
         finally:
             queue.task = None
             if queue.pending:  # only after a cancellation: fail what is left
-                _settle(list(queue.pending), error=asyncio.CancelledError())
+                left_over = list(queue.pending)
                 queue.pending.clear()
+                _settle(queue, left_over, error=asyncio.CancelledError())
 
     async def flush(self, keys: Iterable[str] | None = None) -> None:
         """As :meth:`GroupCommit.flush`."""
@@ -267,7 +450,7 @@ class AsyncGroupCommit:
             queue = queues.get(key)
             if queue is None:
                 continue
-            futures = [t.future for t in (*queue.inflight, *queue.pending) if t.future]
+            futures = {f for t in (*queue.inflight, *queue.pending) if (f := _awaited(t))}
             if not futures:
                 continue
             queue.flushers += 1
@@ -278,17 +461,35 @@ class AsyncGroupCommit:
                 queue.flushers -= 1
 
 
+def _awaited(ticket: _Ticket) -> asyncio.Future[str] | None:
+    """The future that resolves once ``ticket`` is done: its own, or (a riding put has none)
+    its host's."""
+    if ticket.future is not None:
+        return ticket.future
+    return ticket.host.future if ticket.host is not None else None
+
+
 def _settle(
-    batch: Sequence[_Ticket], *, commit_id: str = "", error: BaseException | None = None
+    queue: _Queue,
+    batch: Sequence[_Ticket],
+    *,
+    commit_id: str = "",
+    error: BaseException | None = None,
 ) -> None:
+    """Mark ``batch`` done, then resolve the future of every awaited ticket (of the batch,
+    failed with it, or hosting one of them) whose outcome is now complete."""
     for ticket in batch:
         ticket.done, ticket.error, ticket.commit_id = True, error, commit_id
+    touched = [*batch, *queue.record(batch, error)]
+    for ticket in [*touched, *(t.host for t in touched if t.host is not None)]:
         future = ticket.future
-        if future is None or future.done():
+        if future is None or future.done() or not ticket.settled():
             continue
-        if error is None:
-            future.set_result(commit_id)
-        elif isinstance(error, asyncio.CancelledError):
+        ticket.released = True
+        outcome = ticket.outcome()
+        if outcome is None:
+            future.set_result(ticket.commit_id)
+        elif isinstance(outcome, asyncio.CancelledError):
             future.cancel()
         else:
-            future.set_exception(error)
+            future.set_exception(outcome)

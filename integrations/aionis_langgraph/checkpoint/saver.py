@@ -23,7 +23,7 @@ from aionis_sdk import AionisClient, AsyncAionisClient
 from .._calls import Locks, Plan, arun, run
 from .._records import Identity, resolve_agent
 from . import _codec as codec
-from ._group import AsyncGroupCommit, GroupCommit, Items
+from ._group import AsyncGroupCommit, GroupCommit, Items, Ref
 from ._plans import Cache, Core, Item
 
 __all__ = ["DEFAULT_AGENT_ID", "AionisSaver"]
@@ -142,15 +142,22 @@ class AionisSaver(BaseCheckpointSaver[str]):
     async def _awrite_items(self, thread_id: str, items: Items) -> str:
         return await self._arun(self._core.write(thread_id, items))
 
-    def _commit(self, thread_id: str, item: Item, *, urgent: bool) -> None:
-        self._group.submit(thread_id, [item], codec.weight(item[1]), urgent=urgent)
+    def _commit(self, thread_id: str, item: Item, links: _Links, *, urgent: bool) -> None:
+        ref, parent = links
+        weight = codec.weight(item[1])
+        self._group.submit(thread_id, [item], weight, urgent=urgent, ref=ref, parent=parent)
 
-    async def _acommit(self, thread_id: str, item: Item, *, urgent: bool) -> None:
+    async def _acommit(self, thread_id: str, item: Item, links: _Links, *, urgent: bool) -> None:
+        ref, parent = links
         weight = codec.weight(item[1])
         if self.async_client is None:
-            await asyncio.to_thread(self._group.submit, thread_id, [item], weight, urgent=urgent)
+            await asyncio.to_thread(
+                self._group.submit, thread_id, [item], weight, urgent=urgent, ref=ref, parent=parent
+            )
         else:
-            await self._agroup.submit(thread_id, [item], weight, urgent=urgent)
+            await self._agroup.submit(
+                thread_id, [item], weight, urgent=urgent, ref=ref, parent=parent
+            )
 
     def _flush(self, thread_ids: Sequence[str] | None = None) -> None:
         self._group.flush(thread_ids)
@@ -189,7 +196,7 @@ class AionisSaver(BaseCheckpointSaver[str]):
         if not self.linger:
             return self._run(self._core.put(config, checkpoint, metadata, new_versions))
         thread_id, item, out = self._run(self._core.prepare_put(config, checkpoint, metadata))
-        self._commit(thread_id, item, urgent=True)
+        self._commit(thread_id, item, _put_links(config, checkpoint), urgent=True)
         return out
 
     def put_writes(
@@ -203,7 +210,7 @@ class AionisSaver(BaseCheckpointSaver[str]):
             self._run(self._core.put_writes(config, writes, task_id, task_path))
             return
         thread_id, item = self._run(self._core.prepare_writes(config, writes, task_id, task_path))
-        self._commit(thread_id, item, urgent=False)
+        self._commit(thread_id, item, _writes_links(config), urgent=False)
 
     def delete_thread(self, thread_id: str) -> None:
         self._flush([str(thread_id)])
@@ -252,7 +259,7 @@ class AionisSaver(BaseCheckpointSaver[str]):
         thread_id, item, out = await self._arun(
             self._core.prepare_put(config, checkpoint, metadata)
         )
-        await self._acommit(thread_id, item, urgent=True)
+        await self._acommit(thread_id, item, _put_links(config, checkpoint), urgent=True)
         return out
 
     async def aput_writes(
@@ -268,7 +275,7 @@ class AionisSaver(BaseCheckpointSaver[str]):
         thread_id, item = await self._arun(
             self._core.prepare_writes(config, writes, task_id, task_path)
         )
-        await self._acommit(thread_id, item, urgent=False)
+        await self._acommit(thread_id, item, _writes_links(config), urgent=False)
 
     async def adelete_thread(self, thread_id: str) -> None:
         await self._aflush([str(thread_id)])
@@ -290,6 +297,21 @@ class AionisSaver(BaseCheckpointSaver[str]):
 
     def get_next_version(self, current: str | None, channel: None = None) -> str:
         return codec.next_version(current)
+
+
+_Links = tuple[Ref | None, Ref | None]  # (the checkpoint a record belongs to, a put's parent)
+
+
+def _put_links(config: RunnableConfig, checkpoint: Checkpoint) -> _Links:
+    conf = config.get("configurable") or {}
+    ns = str(conf.get("checkpoint_ns") or "")
+    parent = conf.get("checkpoint_id")
+    return (ns, str(checkpoint["id"])), ((ns, str(parent)) if parent else None)
+
+
+def _writes_links(config: RunnableConfig) -> _Links:
+    conf = config.get("configurable") or {}
+    return (str(conf.get("checkpoint_ns") or ""), str(conf.get("checkpoint_id"))), None
 
 
 def _thread(config: RunnableConfig) -> str:

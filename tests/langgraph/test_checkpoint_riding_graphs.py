@@ -1,0 +1,214 @@
+"""Riding puts in real graphs, against the session's reference server.
+
+With LangGraph's default ``durability="async"`` a checkpoint's put may return before its
+commit is acknowledged while a put_writes call waits for both (see ``checkpoint/_group.py``).
+These tests check what that must never change: every checkpoint is stored when a run
+returns (even if the process then dies at once), ``durability="sync"`` puts are stored before
+the next step runs, an interrupt's writes are stored, and a failed commit leaves no gap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from langchain_core.runnables import RunnableConfig
+from langgraph.config import get_config
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import Command, interrupt
+from typing_extensions import TypedDict
+
+from aionis_langgraph._records import Identity
+from aionis_langgraph.checkpoint import AionisSaver, _group
+from aionis_langgraph.verify import verify_thread
+from aionis_sdk import AionisClient, AsyncAionisClient, BadRequestError
+
+STEPS = 24
+
+
+class State(TypedDict):
+    i: int
+    text: str
+
+
+def chain_graph(steps: int = STEPS, node: Any = None) -> StateGraph[State]:
+    """``step`` in a loop until ``i`` reaches ``steps``: one task per super-step."""
+
+    def step(state: State) -> dict[str, Any]:
+        if node is not None:
+            node(state)
+        return {"i": state["i"] + 1, "text": state["text"][-50:] + "x"}
+
+    builder = StateGraph(State)
+    builder.add_node("step", step)
+    builder.add_edge(START, "step")
+    builder.add_conditional_edges("step", lambda s: END if s["i"] >= steps else "step")
+    return builder
+
+
+def _cfg(thread_id: str) -> RunnableConfig:
+    return {"configurable": {"thread_id": thread_id}}
+
+
+class Rides:
+    """Counts puts that rode (and that waited) while installed."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.rode = 0
+        self.waited = 0
+        self._lock = threading.Lock()
+        original = _group._Queue.host_for
+
+        def counting(queue: Any, put: Any) -> Any:
+            host = original(queue, put)
+            with self._lock:
+                if host is None:
+                    self.waited += 1
+                else:
+                    self.rode += 1
+            return host
+
+        monkeypatch.setattr(_group._Queue, "host_for", counting)
+
+
+@pytest.fixture
+def rides(monkeypatch: pytest.MonkeyPatch) -> Rides:
+    return Rides(monkeypatch)
+
+
+@pytest.fixture
+def fresh(aionis_server_url: str, aionis_scope: str) -> Iterator[AionisSaver]:
+    """A second saver on its own client, no group commit: sees only what the server stored."""
+    with AionisClient(base_url=aionis_server_url, scope=aionis_scope) as client:
+        yield AionisSaver(client, linger=0)
+
+
+def _stored_chain(saver: AionisSaver, thread_id: str) -> list[Any]:
+    """Every stored checkpoint of the thread, after checking each one's parent is stored."""
+    tuples = list(saver.list(_cfg(thread_id)))
+    stored = {t.config["configurable"]["checkpoint_id"] for t in tuples}
+    for t in tuples:
+        if t.parent_config is not None:
+            assert t.parent_config["configurable"]["checkpoint_id"] in stored, "gap in chain"
+    return tuples
+
+
+def test_async_run_rides_and_everything_is_stored_on_return(
+    aionis_client: AionisClient, fresh: AionisSaver, rides: Rides
+) -> None:
+    saver = AionisSaver(aionis_client)
+    graph = chain_graph().compile(checkpointer=saver)
+    for n in range(3):
+        out = graph.invoke({"i": 0, "text": ""}, _cfg(f"ride-{n}"))
+        assert out["i"] == STEPS
+        chain = _stored_chain(fresh, f"ride-{n}")
+        assert len(chain) == STEPS + 2  # input, then one per super-step
+        assert chain[0].checkpoint["channel_values"]["i"] == STEPS
+        assert verify_thread(aionis_client, f"ride-{n}").ok
+    assert rides.rode > 0  # the behaviour under test happened at all
+
+
+def test_sync_durability_never_rides_and_each_step_sees_its_checkpoint_stored(
+    aionis_client: AionisClient, fresh: AionisSaver, rides: Rides
+) -> None:
+    missing: list[str] = []
+
+    def check(state: State) -> None:
+        conf = get_config()["configurable"]
+        started_from = conf["checkpoint_map"][""]
+        stored = fresh.get_tuple(
+            {"configurable": {"thread_id": conf["thread_id"], "checkpoint_id": started_from}}
+        )
+        if stored is None:
+            missing.append(started_from)
+
+    saver = AionisSaver(aionis_client)
+    graph = chain_graph(12, node=check).compile(checkpointer=saver)
+    out = graph.invoke({"i": 0, "text": ""}, _cfg("sync"), durability="sync")
+    assert out["i"] == 12
+    assert missing == []
+    assert rides.rode == 0
+    assert rides.waited >= 12
+
+
+async def test_async_graph_rides_and_everything_is_stored_on_return(
+    aionis_async_client: AsyncAionisClient, fresh: AionisSaver, rides: Rides
+) -> None:
+    saver = AionisSaver(async_client=aionis_async_client)
+    graph = chain_graph().compile(checkpointer=saver)
+    out = await graph.ainvoke({"i": 0, "text": ""}, _cfg("aride"))
+    assert out["i"] == STEPS
+    chain = await asyncio.to_thread(_stored_chain, fresh, "aride")
+    assert len(chain) == STEPS + 2
+    assert chain[0].checkpoint["channel_values"]["i"] == STEPS
+
+
+def test_a_process_that_dies_right_after_the_run_lost_nothing(
+    aionis_server_url: str, aionis_scope: str, fresh: AionisSaver
+) -> None:
+    """The run returns, then the process ends without closing anything (``os._exit``)."""
+    script = textwrap.dedent(
+        f"""
+        import os, sys
+        sys.path.insert(0, {os.path.dirname(__file__)!r})
+        from test_checkpoint_riding_graphs import chain_graph
+        from aionis_langgraph.checkpoint import AionisSaver
+        from aionis_sdk import AionisClient
+        client = AionisClient(base_url={aionis_server_url!r}, scope={aionis_scope!r})
+        graph = chain_graph().compile(checkpointer=AionisSaver(client))
+        for n in range(3):
+            graph.invoke({{"i": 0, "text": ""}}, {{"configurable": {{"thread_id": f"die-{{n}}"}}}})
+        os._exit(0)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    for n in range(3):
+        chain = _stored_chain(fresh, f"die-{n}")
+        assert len(chain) == STEPS + 2
+        assert chain[0].checkpoint["channel_values"]["i"] == STEPS
+
+
+def test_an_interrupt_is_stored_when_the_run_returns(
+    aionis_client: AionisClient, fresh: AionisSaver
+) -> None:
+    def ask(state: State) -> None:
+        if state["i"] == 5:
+            answer = interrupt("continue?")
+            assert answer == "yes"
+
+    saver = AionisSaver(aionis_client)
+    graph = chain_graph(8, node=ask).compile(checkpointer=saver)
+    graph.invoke({"i": 0, "text": ""}, _cfg("ask"))
+    # A saver that shares nothing with the run's sees the interrupt and can resume it.
+    graph_elsewhere = chain_graph(8, node=ask).compile(checkpointer=fresh)
+    state = graph_elsewhere.get_state(_cfg("ask"))
+    assert state.next == ("step",)
+    assert state.values["i"] == 5
+    assert [i.value for i in state.interrupts] == ["continue?"]
+    out = graph_elsewhere.invoke(Command(resume="yes"), _cfg("ask"))
+    assert out["i"] == 8
+
+
+def test_a_failed_commit_fails_the_run_and_leaves_no_gap(
+    aionis_client: AionisClient, fresh: AionisSaver
+) -> None:
+    saver = AionisSaver(aionis_client)
+
+    def breaks(state: State) -> None:
+        if state["i"] == 10:  # from here on the server refuses the saver's writes (400)
+            saver.identity = Identity(agent_id="x" * 2000)
+
+    graph = chain_graph(node=breaks).compile(checkpointer=saver)
+    with pytest.raises(BadRequestError):
+        graph.invoke({"i": 0, "text": ""}, _cfg("breaks"))
+    chain = _stored_chain(fresh, "breaks")  # asserts every stored parent is stored
+    assert 1 <= len(chain) < STEPS + 2
+    assert verify_thread(aionis_client, "breaks").ok
