@@ -58,9 +58,12 @@ class AionisSaver(BaseCheckpointSaver[str]):
     Group commit: records of calls on one thread that are pending together (a task's
     ``put_writes`` and the next ``put``, or several tasks' writes) share one commit. A
     ``put_writes`` waits up to ``linger`` seconds (default 2 ms) for company; a ``put``, or
-    any read or delete of the thread, sends what is pending at once. Every call still
-    returns only after the commit holding its record is acknowledged, and raises that
-    commit's error. ``linger=0`` gives every call a commit of its own.
+    any read or delete of the thread, sends what is pending at once. A call returns only
+    after the commit holding its record is acknowledged, and raises that commit's error,
+    except that under ``durability="async"`` a ``put`` may *ride* on a waiting
+    ``put_writes`` call, which then answers for both records (see ``checkpoint/_group.py``
+    and docs/langgraph.md): every checkpoint of a run is still stored when the run
+    returns. ``linger=0`` gives every call a commit of its own.
     """
 
     def __init__(
