@@ -10,16 +10,18 @@ the next step runs, an interrupt's writes are stored, and a failed commit leaves
 from __future__ import annotations
 
 import asyncio
+import operator
 import os
 import subprocess
 import sys
 import textwrap
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.config import get_config
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, interrupt
@@ -212,3 +214,58 @@ def test_a_failed_commit_fails_the_run_and_leaves_no_gap(
     chain = _stored_chain(fresh, "breaks")  # asserts every stored parent is stored
     assert 1 <= len(chain) < STEPS + 2
     assert verify_thread(aionis_client, "breaks").ok
+
+
+class Fan(TypedDict):
+    i: int
+    log: Annotated[list[str], operator.add]
+
+
+def fan_graph(rounds: int) -> StateGraph[Fan]:
+    """Each round: three parallel tasks, then a subgraph step; ``rounds`` times."""
+    inner = StateGraph(Fan)
+    inner.add_node("inner", lambda s: {"log": ["in"]})
+    inner.add_edge(START, "inner")
+    inner.add_edge("inner", END)
+    builder = StateGraph(Fan)
+    builder.add_node("start", lambda s: {"i": s["i"] + 1})
+    for name in ("a", "b", "c"):
+        builder.add_node(name, lambda s, n=name: {"log": [n]})
+        builder.add_edge("start", name)
+    builder.add_node("sub", inner.compile())
+    builder.add_edge(["a", "b", "c"], "sub")
+    builder.add_edge(START, "start")
+    builder.add_conditional_edges("sub", lambda s: END if s["i"] >= rounds else "start")
+    return builder
+
+
+def _history(saver: Any, thread_id: str) -> list[tuple[Any, ...]]:
+    """What a run left, comparable across savers: per checkpoint of the thread (subgraph
+    namespaces included) its step, source, values and pending writes, in a fixed order."""
+    out = []
+    for t in saver.list(_cfg(thread_id)):
+        meta = t.metadata or {}
+        values = t.checkpoint["channel_values"]
+        out.append(
+            (
+                meta.get("step"),
+                meta.get("source"),
+                sorted(values.get("log", [])),
+                values.get("i"),
+                sorted((w[1], str(w[2])) for w in t.pending_writes or []),
+            )
+        )
+    return sorted(out, key=repr)
+
+
+def test_fan_out_and_subgraphs_store_the_same_history_as_in_memory(
+    aionis_client: AionisClient, fresh: AionisSaver
+) -> None:
+    reference = InMemorySaver()
+    expected = fan_graph(6).compile(checkpointer=reference).invoke({"i": 0, "log": []}, _cfg("fan"))
+    saver = AionisSaver(aionis_client)
+    out = fan_graph(6).compile(checkpointer=saver).invoke({"i": 0, "log": []}, _cfg("fan"))
+    assert out["i"] == 6
+    assert sorted(out["log"]) == sorted(expected["log"])
+    assert _history(fresh, "fan") == _history(reference, "fan")  # read by a saver of its own
+    assert verify_thread(aionis_client, "fan").ok
