@@ -81,13 +81,20 @@ class Call:
         return self.result
 
 
+def put_in_flight(gate: Gate, group: GroupCommit, checkpoint_id: str) -> Call:
+    """Shut the gate and send "put-0" (of ``checkpoint_id``); returns once its commit is in
+    flight, held by the gate."""
+    gate.open.clear()
+    head = Call(group, "put-0", urgent=True, ref=("", checkpoint_id))
+    assert gate.entered.acquire(timeout=5)
+    return head
+
+
 def test_a_put_rides_on_a_waiting_put_writes_of_its_checkpoint() -> None:
     gate = Gate()
     group = GroupCommit(gate, linger=30.0)
     c0, c1 = ids(2)
-    gate.open.clear()
-    head = Call(group, "put-0", urgent=True, ref=("", c0))  # in flight, held by the gate
-    assert gate.entered.acquire(timeout=5)
+    head = put_in_flight(gate, group, c0)
     writes = Call(group, "writes-1", urgent=False, ref=("", c1))  # tasks of c1 already ran
     time.sleep(0.1)
     rider = Call(group, "put-1", urgent=True, ref=("", c1), parent=("", c0))
@@ -125,9 +132,7 @@ def test_writes_of_a_later_checkpoint_also_host() -> None:
     gate = Gate()
     group = GroupCommit(gate, linger=30.0)
     c0, c1, c2 = ids(3)
-    gate.open.clear()
-    head = Call(group, "put-0", urgent=True, ref=("", c0))
-    assert gate.entered.acquire(timeout=5)
+    head = put_in_flight(gate, group, c0)
     later = Call(group, "writes-2", urgent=False, ref=("", c2))
     time.sleep(0.1)
     rider = Call(group, "put-1", urgent=True, ref=("", c1), parent=("", c0))
@@ -159,9 +164,7 @@ def test_without_proof_that_langgraph_went_on_a_put_waits(case: str) -> None:
         put = Call(group, "put-1", urgent=True, ref=put_ref)
         assert put.wait() == "commit-2"  # seen writes of c1, but nobody is left to host it
         return
-    gate.open.clear()
-    head = Call(group, "put-0", urgent=True, ref=("", c0))
-    assert gate.entered.acquire(timeout=5)
+    head = put_in_flight(gate, group, c0)
     writes = Call(group, "writes", urgent=False, ref=writes_ref)
     time.sleep(0.1)
     put = Call(group, "put-1", urgent=True, ref=put_ref, parent=("", c0))
@@ -178,9 +181,7 @@ def test_a_failed_ride_fails_the_host_and_every_descendant() -> None:
     group = GroupCommit(gate, linger=30.0)
     c0, c1, c2, c3 = ids(4)
     gate.fail_on = {"put-1"}
-    gate.open.clear()
-    head = Call(group, "put-0", urgent=True, ref=("", c0))
-    assert gate.entered.acquire(timeout=5)
+    head = put_in_flight(gate, group, c0)
     host = Call(group, "writes-3", urgent=False, ref=("", c3))
     time.sleep(0.1)
     assert Call(group, "put-1", urgent=True, ref=("", c1), parent=("", c0)).wait() == ""
@@ -207,9 +208,7 @@ def test_queued_descendants_of_a_failed_put_fail_without_being_sent() -> None:
     group = GroupCommit(gate, linger=30.0, max_nodes=2)
     c0, c1, c2 = ids(3)
     gate.fail_on = {"put-0"}
-    gate.open.clear()
-    head = Call(group, "put-0", urgent=True, ref=("", c0))
-    assert gate.entered.acquire(timeout=5)
+    head = put_in_flight(gate, group, c0)
     host = Call(group, "writes-2", urgent=False, ref=("", c2))
     time.sleep(0.1)
     assert Call(group, "put-1", urgent=True, ref=("", c1), parent=("", c0)).wait() == ""
@@ -225,9 +224,7 @@ def test_flush_waits_for_riders() -> None:
     gate = Gate()
     group = GroupCommit(gate, linger=30.0)
     c0, c1 = ids(2)
-    gate.open.clear()
-    head = Call(group, "put-0", urgent=True, ref=("", c0))
-    assert gate.entered.acquire(timeout=5)
+    head = put_in_flight(gate, group, c0)
     writes = Call(group, "writes-1", urgent=False, ref=("", c1))
     time.sleep(0.1)
     assert Call(group, "put-1", urgent=True, ref=("", c1)).wait() == ""

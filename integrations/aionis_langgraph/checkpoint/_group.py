@@ -156,6 +156,21 @@ class _Queue:
                 return ticket
         return None
 
+    def admit(self, ticket: _Ticket) -> _Ticket | None:
+        """Queue ``ticket`` (or raise the error of a failed checkpoint it depends on); return
+        the host it rides on, if it is a put that may ride."""
+        refused = self.refusal(ticket)
+        if refused is not None:
+            raise refused
+        if not ticket.urgent:
+            self.saw_writes(ticket)
+        host = self.host_for(ticket) if ticket.urgent else None
+        self.pending.append(ticket)
+        if host is not None:
+            host.riders.append(ticket)
+            ticket.host = host
+        return host
+
     def refusal(self, ticket: _Ticket) -> BaseException | None:
         """The error of a failed checkpoint ``ticket`` descends from or writes to, if any."""
         link = ticket.parent if ticket.urgent else ticket.ref
@@ -269,18 +284,10 @@ class GroupCommit:
         cond, queue = self._queue(key)
         ticket = _Ticket(items, weight, urgent, ref, parent)
         with cond:
-            refused = queue.refusal(ticket)
-            if refused is not None:
-                raise refused
-            if not urgent:
-                queue.saw_writes(ticket)
-            host = queue.host_for(ticket) if urgent else None
-            queue.pending.append(ticket)
+            host = queue.admit(ticket)
             if urgent:
                 cond.notify_all()
             if host is not None:
-                host.riders.append(ticket)
-                ticket.host = host
                 return ""
             try:
                 while not ticket.settled():
@@ -393,20 +400,12 @@ class AsyncGroupCommit:
         if queue is None:
             queue = queues[key] = _AsyncQueue()
         ticket = _Ticket(items, weight, urgent, ref, parent)
-        refused = queue.refusal(ticket)
-        if refused is not None:
-            raise refused
-        if not urgent:
-            queue.saw_writes(ticket)
-        host = queue.host_for(ticket) if urgent else None
-        queue.pending.append(ticket)
+        host = queue.admit(ticket)
         if urgent:
             queue.wake.set()
         if queue.task is None:
             queue.task = asyncio.get_running_loop().create_task(self._drain(key, queue))
         if host is not None:
-            host.riders.append(ticket)
-            ticket.host = host
             return ""  # no future: nobody awaits it but the host
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         ticket.future = future
