@@ -18,7 +18,7 @@ from ._base import BaseClient
 from ._circuit import CircuitBreaker
 from ._config import NOT_GIVEN, NotGiven, TimeoutTypes
 from ._errors import AionisError, APIConnectionError
-from ._observability import Hooks, span, tracing_enabled
+from ._observability import Hooks, parse_server_timing, span, tracing_enabled
 from ._operations import HEALTH, Operation
 from ._request import PreparedCall
 from ._retry import RetryPolicy
@@ -197,6 +197,9 @@ class AsyncAionisClient(BaseClient):
             try:
                 response = await self._send(call)
                 sp.set("http.response.status_code", response.status_code)
+                timing = parse_server_timing(response.headers.get("server-timing"))
+                for phase, ms in (timing or {}).items():
+                    sp.set(f"aionis.server_timing.{phase}_ms", ms)
                 return self._finish(call, response, cast_to)
             except AionisError as exc:
                 sp.error(exc)

@@ -30,7 +30,14 @@ from ._errors import (
     make_status_error,
 )
 from ._identity import inject_identity
-from ._observability import RequestInfo, ResponseInfo, RetryInfo, logger, redact_headers
+from ._observability import (
+    RequestInfo,
+    ResponseInfo,
+    RetryInfo,
+    logger,
+    parse_server_timing,
+    redact_headers,
+)
 from ._operations import Operation
 from ._request import CallOptions, PreparedCall, connection_error, encode_query
 from ._retry import RetryPolicy, should_retry_exception, should_retry_response, tenacity_options
@@ -353,6 +360,9 @@ class BaseClient:
             status,
             elapsed,
             error,
+            None
+            if response is None
+            else parse_server_timing(response.headers.get("server-timing")),
         )
 
     @staticmethod

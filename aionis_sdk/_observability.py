@@ -25,6 +25,7 @@ __all__ = [
     "ResponseInfo",
     "RetryInfo",
     "logger",
+    "parse_server_timing",
     "redact_headers",
     "span",
     "tracing_enabled",
@@ -76,6 +77,35 @@ class ResponseInfo:
     status_code: int | None
     elapsed: float
     error: BaseException | None = None
+    # Milliseconds per phase from the response's ``Server-Timing`` header (``None`` without
+    # one; the reference server sends it when started with ``--server-timing``).
+    server_timing: Mapping[str, float] | None = None
+
+
+def parse_server_timing(value: str | None) -> dict[str, float] | None:
+    """``{name: dur}`` from a W3C ``Server-Timing`` header value (``None`` if absent).
+
+    Entries without a readable ``dur`` are skipped; a repeated name keeps its first entry.
+    Never raises: the header is informational."""
+    if value is None:
+        return None
+    out: dict[str, float] = {}
+    for entry in value.split(","):
+        name, *params = (part.strip() for part in entry.split(";"))
+        if not name or name in out:
+            continue
+        for param in params:
+            key, _, raw = param.partition("=")
+            if key.strip().lower() != "dur":
+                continue
+            try:
+                dur = float(raw.strip().strip('"'))
+            except ValueError:
+                break
+            if dur == dur and dur not in (float("inf"), float("-inf")):
+                out[name] = dur
+            break
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,8 +77,8 @@ def build_graph(steps: int, work: float = 0.0) -> StateGraph[State]:
 
 class WriteTimer:
     """``on_request`` / ``on_response`` hooks: counts calls and times ``/write`` round trips
-    while ``enabled``; ``on_http_response`` (an httpx event hook) keeps each ``/write``'s
-    ``Server-Timing`` phases (ms)."""
+    while ``enabled``, keeping each ``/write``'s ``Server-Timing`` phases (ms) as the SDK
+    reports them."""
 
     def __init__(self) -> None:
         self.counts: dict[str, int] = {}
@@ -91,19 +91,6 @@ class WriteTimer:
     def hooks(self) -> Hooks:
         return Hooks(on_request=self.on_request, on_response=self.on_response)
 
-    def http_client(self) -> httpx.Client:
-        return httpx.Client(event_hooks={"response": [self.on_http_response]})
-
-    def on_http_response(self, response: httpx.Response) -> None:
-        header = response.headers.get("server-timing")
-        if not self.enabled or header is None or not response.url.path.endswith("/write"):
-            return
-        phases = {}
-        for entry in header.split(","):
-            name, _, dur = entry.strip().partition(";dur=")
-            phases[name] = float(dur)
-        self.server_phases.append(phases)
-
     def on_request(self, info: RequestInfo) -> None:
         if not self.enabled:
             return
@@ -115,6 +102,8 @@ class WriteTimer:
         begun = self._started.pop(info.request_id, None)
         if begun is not None and info.operation == "memory.write":
             self.write_rtts.append(time.perf_counter() - begun)
+            if info.server_timing:
+                self.server_phases.append(dict(info.server_timing))
 
     def reset(self) -> None:
         self.counts.clear()
@@ -194,14 +183,8 @@ def main() -> None:
         conn = sqlite3.connect(os.path.join(tmp, "lg.sqlite"), check_same_thread=False)
         with (
             spawn_server(os.path.join(tmp, "aionis.db"), server_timing=True) as url,
-            grouped_timer.http_client() as http_grouped,
-            single_timer.http_client() as http_single,
-            AionisClient(
-                base_url=url, hooks=grouped_timer.hooks(), http_client=http_grouped
-            ) as client,
-            AionisClient(
-                base_url=url, hooks=single_timer.hooks(), http_client=http_single
-            ) as client0,
+            AionisClient(base_url=url, hooks=grouped_timer.hooks()) as client,
+            AionisClient(base_url=url, hooks=single_timer.hooks()) as client0,
         ):
             grouped = f"AionisSaver (group commit, linger {DEFAULT_LINGER * 1e3:g} ms)"
             single = "AionisSaver (linger=0: one commit per call)"

@@ -148,3 +148,53 @@ def test_otel_span_records_errors(
     (span,) = spans.get_finished_spans()
     assert span.status.status_code == trace.StatusCode.ERROR
     assert span.events[0].name == "exception"
+
+
+def _timed(model: type[Any], header: str) -> httpx.Response:
+    response = ok(model)
+    response.headers["server-timing"] = header
+    return response
+
+
+def test_response_hook_carries_server_timing(
+    router: respx.MockRouter, make_client: Callable[..., Handle]
+) -> None:
+    seen: list[ResponseInfo] = []
+    handle = make_client(hooks=Hooks(on_response=seen.append))
+    router.post("/v1/memory/find").mock(
+        side_effect=[
+            _timed(t.FindResponse, 'app;dur=1.25, db;dur=0.5;desc="sql", commit;dur=0.25'),
+            ok(t.FindResponse),
+        ]
+    )
+    handle.call(lambda c: c.memory.find())
+    handle.call(lambda c: c.memory.find())
+    assert seen[0].server_timing == {"app": 1.25, "db": 0.5, "commit": 0.25}
+    assert seen[1].server_timing is None  # no header, no figures
+
+
+@pytest.mark.parametrize(
+    ("header", "parsed"),
+    [
+        (None, None),
+        ("", {}),
+        ("app;dur=2", {"app": 2.0}),
+        ("cache;desc=hit, app;dur=1.5", {"app": 1.5}),  # no dur: skipped
+        ('app;dur="3.5"', {"app": 3.5}),
+        ("app;dur=abc, db;dur=1", {"db": 1.0}),
+        ("app;dur=1, app;dur=9", {"app": 1.0}),  # the first of a repeated name
+        ("app;dur=nan, db;dur=inf, x;DUR=4", {"x": 4.0}),
+        (";dur=1, ,", {}),
+    ],
+)
+def test_server_timing_parsing(header: str | None, parsed: dict[str, float] | None) -> None:
+    assert obs.parse_server_timing(header) == parsed
+
+
+def test_otel_span_carries_server_timing(
+    client: Handle, router: respx.MockRouter, spans: InMemorySpanExporter
+) -> None:
+    router.post("/v1/memory/find").mock(return_value=_timed(t.FindResponse, "app;dur=1.5"))
+    client.call(lambda c: c.memory.find())
+    (span,) = spans.get_finished_spans()
+    assert dict(span.attributes or {})["aionis.server_timing.app_ms"] == 1.5

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from server_support import live_client
 
+from aionis_sdk import AionisClient, Hooks, ResponseInfo
 from aionis_server.cli import add_arguments, config_from_args
 from aionis_server.testing import spawn_server
 from aionis_server.timing import Timing
@@ -138,3 +139,16 @@ def test_cli_process_sends_the_header(tmp_path: Path) -> None:
     with spawn_server(str(tmp_path / "cli.db"), server_timing=True) as url:
         r = httpx.post(url + "/v1/memory/write", json=write_body("cli"))
         assert {"db", "commit"} <= set(phases(r))
+
+
+def test_the_sdk_hands_the_phases_to_its_response_hook(tmp_path: Path) -> None:
+    seen: list[ResponseInfo] = []
+    with (
+        live_client(db_path=str(tmp_path / "sdk.db"), server_timing=True) as http,
+        AionisClient(base_url=str(http.base_url), hooks=Hooks(on_response=seen.append)) as sdk,
+    ):
+        sdk.memory.write(**write_body("sdk"))  # type: ignore[arg-type]
+    (info,) = seen
+    assert info.server_timing is not None
+    assert {"app", "handoff", "work", "db", "commit"} <= set(info.server_timing)
+    assert info.server_timing["app"] <= info.elapsed * 1e3  # inside the client's round trip
