@@ -21,7 +21,7 @@ acknowledgement path. Read-your-writes for recall stays exact because :meth:`sea
 whatever is still above the watermark, i.e. everything committed before the search began.
 Without the indexer (tools, bulk seeding), :meth:`publish` inserts at once, as :meth:`add` does.
 The indexer logs and survives failures; if its thread is gone, the next publish restarts it.
-It inserts with one thread, leaving the other cores to requests; if it lags more than
+Every insert runs on one usearch thread (see ``INSERT_THREADS``). If the indexer lags more than
 ``BACKLOG_MAX`` published vectors behind, the publishing writer runs :meth:`sync` itself
 (backpressure).
 
@@ -64,16 +64,14 @@ EXACT_CACHE_BYTES = 128 * 2**20
 # error of the exact ones; twice a generous bound on that difference.
 _APPROX_MARGIN = 4e-3
 _ADD_SLICE = 512  # HNSW inserts per hold of a scope's lock
-_ADD_THREADS = max(1, min(4, os.cpu_count() or 1))
+# usearch threads per insert call. Parallel inserts build a graph in which a few vectors are
+# unreachable (on 2,000-5,100 near-duplicate texts, 4-10 of them never came back as their own
+# nearest neighbour, against none with one thread), so inserts stay sequential.
+INSERT_THREADS = 1
 # How many published vectors the background indexer may fall behind before a
 # publishing writer indexes the backlog itself: sustained writes faster than the indexer then
 # slow down to the old inline cost instead of leaving an ever longer catch-up to the next recall.
 BACKLOG_MAX = 512
-
-
-def _add_threads(count: int) -> int:
-    """usearch threads for inserting ``count`` vectors: one for small writes, else all cores."""
-    return 1 if count < 256 else _ADD_THREADS
 
 
 def unit_rows(vectors: npt.ArrayLike, dim: int) -> F32:
@@ -241,10 +239,11 @@ class VectorIndex:
                 if scope.n >= self.exact_threshold:
                     self._promote(scope)
                 return len(keys)
-        # HNSW inserts cost ~1-5 ms each: a batch is inserted in slices with usearch's own
-        # threads, releasing the scope lock between slices so searches are not held up for the
-        # whole batch. Keys were filtered for freshness under the lock; a concurrent add of the
-        # same keys is filtered again per slice.
+        # HNSW inserts cost ~1-5 ms each: a batch is inserted in slices, releasing the scope
+        # lock between slices so searches are not held up for the whole batch. One thread per
+        # insert (INSERT_THREADS): usearch's parallel inserts left some vectors unreachable, so
+        # a search for a stored vector could miss it for good. Keys were filtered for freshness
+        # under the lock; a concurrent add of the same keys is filtered again per slice.
         for start in range(0, len(keys), _ADD_SLICE):
             part_keys = keys[start : start + _ADD_SLICE]
             part = matrix[start : start + _ADD_SLICE]
@@ -254,19 +253,13 @@ class VectorIndex:
                 if not still.all():
                     part_keys, part = part_keys[still], part[still]
                 if len(part_keys):
-                    scope.hnsw.add(part_keys, part, threads=self._threads(len(part_keys)))
+                    scope.hnsw.add(part_keys, part, threads=INSERT_THREADS)
         return len(keys)
-
-    def _threads(self, count: int) -> int:
-        """Threads for inserting ``count`` vectors: one on the background indexer."""
-        if threading.current_thread() is self._indexer:
-            return 1
-        return _add_threads(count)
 
     def _promote(self, scope: _Scope) -> None:
         """Move a scope from the exact matrix to an HNSW graph (caller holds ``scope.lock``)."""
         index = self._new_hnsw()
-        index.add(scope.keys[: scope.n], scope.mat[: scope.n], threads=self._threads(scope.n))
+        index.add(scope.keys[: scope.n], scope.mat[: scope.n], threads=INSERT_THREADS)
         scope.hnsw = index
         scope.keys = np.zeros(0, dtype=np.int64)
         scope.mat = np.zeros((0, self.dim), dtype=np.float32)

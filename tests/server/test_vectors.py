@@ -153,3 +153,20 @@ def test_concurrent_adds_and_searches(db: Database) -> None:
         t.join()
     assert not errors
     assert index.count("s") == 800
+
+
+def test_every_vector_of_a_bulk_insert_is_found_as_its_own_nearest(db: Database) -> None:
+    """Near-duplicate texts (one number apart) inserted into the HNSW graph in one large
+    batch: each stored vector must come back first when searched for itself. usearch's
+    parallel inserts left a few of them unreachable (4-10 of 2,000 here), so inserts run on
+    one thread; this fails on the parallel build."""
+    from aionis_server.embeddings import HashingEmbedder
+
+    texts = [f"indexed node number {i} alpha" for i in range(2000)]
+    vecs = HashingEmbedder(DIM).embed(texts)
+    seqs = list(range(1, len(texts) + 1))
+    index = VectorIndex(db, DIM, exact_threshold=100)
+    store_vectors(db, "s", seqs, vecs)
+    assert index.add("s", seqs, vecs) == len(seqs)  # one call: the whole batch at once
+    misses = [s for s, v in zip(seqs, vecs, strict=True) if index.search("s", v, 3)[0][0] != s]
+    assert misses == []
