@@ -1,9 +1,11 @@
-"""The ASGI application: state lifecycle, request ids and the ``error_v1`` envelope everywhere."""
+"""The ASGI application: state lifecycle, request ids, the ``error_v1`` envelope everywhere and
+the optional ``Server-Timing`` header."""
 
 from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -18,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from . import timing
 from .api import JSON_MEDIA_TYPE, dump_json
 from .auth import RateLimiter
 from .config import ServerConfig
@@ -28,7 +31,6 @@ from .routes import all_routers
 from .services.ext_store import warm_up as warm_up_store_index
 from .storage.db import Database
 from .storage.meta import bind_embedding
-from .timing import ServerTimingMiddleware
 from .validation import issue_path
 
 log = logging.getLogger("aionis_server")
@@ -101,6 +103,31 @@ class RequestIdMiddleware:
                 }
             )
             await send({"type": "http.response.body", "body": body})
+
+
+class ServerTimingMiddleware:
+    """Times each HTTP request and adds the ``Server-Timing`` header (see ``timing.py``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        clock, token = timing.start()
+        started = time.perf_counter()
+
+        async def send_with_timing(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                clock.add("app", time.perf_counter() - started)
+                MutableHeaders(scope=message).append("server-timing", clock.header())
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_timing)
+        finally:
+            timing.end(token)
 
 
 async def _api_error_handler(request: Request, exc: Exception) -> Response:

@@ -1,8 +1,8 @@
 """``Server-Timing`` response header (W3C Server Timing): where a request's time went.
 
-Off by default (``--server-timing``; it tells clients how long storage took). When on,
-:class:`ServerTimingMiddleware` gives each request a :class:`Timing` in a context variable and
-writes it into the response's ``Server-Timing`` header, in milliseconds:
+Off by default (``--server-timing``; it tells clients how long storage took). When on, the
+app's ``ServerTimingMiddleware`` gives each request a :class:`Timing` (:func:`start`) and writes
+it into the response's ``Server-Timing`` header, in milliseconds:
 
 ``app``     from the request entering the app to its response starting
 ``handoff`` waiting for a worker thread and for the event loop to resume after it
@@ -18,12 +18,8 @@ context, and the copy refers to the same object), so storage code adds to it dir
 from __future__ import annotations
 
 import contextvars
-import time
 
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-__all__ = ["ServerTimingMiddleware", "Timing", "current", "record"]
+__all__ = ["Timing", "current", "end", "record", "start"]
 
 # The order phases appear in the header.
 PHASES = ("app", "handoff", "work", "db", "commit")
@@ -52,6 +48,17 @@ _current: contextvars.ContextVar[Timing | None] = contextvars.ContextVar(
 )
 
 
+def start() -> tuple[Timing, contextvars.Token[Timing | None]]:
+    """A new :class:`Timing` for the running request, and the token that ends it."""
+    timing = Timing()
+    return timing, _current.set(timing)
+
+
+def end(token: contextvars.Token[Timing | None]) -> None:
+    """Stop timing the request :func:`start` began."""
+    _current.reset(token)
+
+
 def current() -> Timing | None:
     """The running request's :class:`Timing`, or ``None`` (header off, or no request)."""
     return _current.get()
@@ -62,29 +69,3 @@ def record(phase: str, seconds: float) -> None:
     timing = _current.get()
     if timing is not None:
         timing.add(phase, seconds)
-
-
-class ServerTimingMiddleware:
-    """Times each HTTP request and adds the ``Server-Timing`` header to its response."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        timing = Timing()
-        token = _current.set(timing)
-        started = time.perf_counter()
-
-        async def send_with_timing(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                timing.add("app", time.perf_counter() - started)
-                MutableHeaders(scope=message).append("server-timing", timing.header())
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_timing)
-        finally:
-            _current.reset(token)
