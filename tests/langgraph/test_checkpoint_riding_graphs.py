@@ -152,6 +152,19 @@ async def test_async_graph_rides_and_everything_is_stored_on_return(
     assert chain[0].checkpoint["channel_values"]["i"] == STEPS
 
 
+async def test_async_graph_on_a_sync_only_saver_stores_everything_on_return(
+    aionis_client: AionisClient, fresh: AionisSaver
+) -> None:
+    """``ainvoke`` with a saver that has only a sync client: its a-methods run the sync group
+    commit in worker threads, riding included."""
+    saver = AionisSaver(aionis_client)
+    out = await chain_graph().compile(checkpointer=saver).ainvoke({"i": 0, "text": ""}, _cfg("s"))
+    assert out["i"] == STEPS
+    chain = await asyncio.to_thread(_stored_chain, fresh, "s")
+    assert len(chain) == STEPS + 2
+    assert chain[0].checkpoint["channel_values"]["i"] == STEPS
+
+
 def test_a_process_that_dies_right_after_the_run_lost_nothing(
     aionis_server_url: str, aionis_scope: str, fresh: AionisSaver
 ) -> None:
