@@ -1,9 +1,11 @@
-"""Riding puts in the group-commit queue (see ``checkpoint/_group.py``), on their own.
+"""Riding in the group-commit queue (see ``checkpoint/_group.py``), on its own.
 
-A put of checkpoint C returns at once only when a put_writes for C or a later checkpoint has
-been seen on the thread (so LangGraph did not wait for C's put) and a put_writes call of the
-same namespace is still waiting to host it; the host then returns only once both records are
-acknowledged. The write function records batches and blocks until a test opens its gate.
+A call returns at once when a put_writes call of the same namespace is still waiting to host
+it; the host then returns only once its own record and its riders' are acknowledged. A
+put_writes may ride unless the saver says it may not (special channels); a put of checkpoint
+C only when a put_writes for C or a later checkpoint has been seen on the thread (so
+LangGraph did not wait for C's put). The write function records batches and blocks until a
+test opens its gate.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 import pytest
 from langgraph.checkpoint.base.id import uuid6
 
+from aionis_langgraph.checkpoint import _group
 from aionis_langgraph.checkpoint._group import AsyncGroupCommit, GroupCommit, Items, Ref
 
 
@@ -60,6 +63,7 @@ class Call:
         urgent: bool,
         ref: Ref | None,
         parent: Ref | None = None,
+        may_ride: bool = True,
     ) -> None:
         self.result: Any = None
         self.returned = threading.Event()
@@ -67,7 +71,7 @@ class Call:
         def body() -> None:
             try:
                 self.result = group.submit(
-                    "t", _item(cid), 1, urgent=urgent, ref=ref, parent=parent
+                    "t", _item(cid), 1, urgent=urgent, ref=ref, parent=parent, may_ride=may_ride
                 )
             except Exception as exc:
                 self.result = exc
@@ -220,6 +224,124 @@ def test_queued_descendants_of_a_failed_put_fail_without_being_sent() -> None:
     assert gate.batches == [["put-0"], ["writes-2"]]
 
 
+def test_put_writes_ride_on_a_waiting_put_writes() -> None:
+    gate = Gate()
+    group = GroupCommit(gate, linger=30.0)
+    c0, c1, c2 = ids(3)
+    head = put_in_flight(gate, group, c0)
+    host = Call(group, "writes-0", urgent=False, ref=("", c0))
+    time.sleep(0.1)
+    # Tasks of later checkpoints: their calls return at once, the host carries them.
+    assert Call(group, "writes-1", urgent=False, ref=("", c1)).wait() == ""
+    assert Call(group, "put-1", urgent=True, ref=("", c1), parent=("", c0)).wait() == ""
+    assert Call(group, "writes-2", urgent=False, ref=("", c2)).wait() == ""
+    assert gate.batches == []
+    gate.open.set()
+    assert head.wait() == "commit-1"
+    assert host.wait() == "commit-2"
+    assert gate.batches == [["put-0"], ["writes-0", "writes-1", "put-1", "writes-2"]]
+
+
+def test_calls_that_may_not_ride_wait_and_host_nobody() -> None:
+    gate = Gate()
+    group = GroupCommit(gate, linger=30.0)
+    c0, c1 = ids(2)
+    head = put_in_flight(gate, group, c0)
+    host = Call(group, "writes-0", urgent=False, ref=("", c0))
+    time.sleep(0.1)
+    error_writes = Call(group, "error-1", urgent=False, ref=("", c1), may_ride=False)
+    time.sleep(0.1)
+    assert not error_writes.returned.is_set()  # a host was there; it did not ride
+    # Nor does it host: this one rides on writes-0, the newest call that may.
+    assert Call(group, "writes-1", urgent=False, ref=("", c1)).wait() == ""
+    gate.open.set()
+    head.wait()
+    assert error_writes.wait() == "commit-2"
+    assert host.wait() == "commit-2"
+    assert gate.batches == [["put-0"], ["writes-0", "error-1", "writes-1"]]
+
+
+def test_a_host_whose_record_is_stored_carries_riders_until_it_returns() -> None:
+    gate = Gate()
+    permits = threading.Semaphore(0)
+
+    def one_at_a_time(key: str, items: Items) -> str:
+        gate.entered.release()
+        assert permits.acquire(timeout=5)
+        gate.batches.append([cid for cid, _ in items])
+        return f"commit-{len(gate.batches)}"
+
+    group = GroupCommit(one_at_a_time, linger=30.0)
+    c0, c1, c2 = ids(3)
+    host = Call(group, "writes-0", urgent=False, ref=("", c0))
+    time.sleep(0.1)
+    flusher = threading.Thread(target=group.flush)  # sends writes-0 now
+    flusher.start()
+    assert gate.entered.acquire(timeout=5)
+    assert Call(group, "put-0", urgent=True, ref=("", c0)).wait() == ""
+    permits.release()  # writes-0 is stored; the host leads put-0's commit
+    assert gate.entered.acquire(timeout=5)
+    flusher.join(5)
+    # The host's own record is stored, its caller still waits for put-0: it carries more.
+    assert Call(group, "writes-2", urgent=False, ref=("", c2)).wait() == ""
+    assert Call(group, "put-1", urgent=True, ref=("", c1), parent=("", c0)).wait() == ""
+    time.sleep(0.1)
+    assert not host.returned.is_set()
+    permits.release()
+    permits.release()
+    assert host.wait() == "commit-1"
+    assert gate.batches == [["writes-0"], ["put-0"], ["writes-2", "put-1"]]
+
+
+def test_a_full_host_takes_puts_but_no_more_put_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_group, "MAX_RIDERS", 1)
+    gate = Gate()
+    group = GroupCommit(gate, linger=30.0)
+    c0, c1, c2, c3 = ids(4)
+    head = put_in_flight(gate, group, c0)
+    first = Call(group, "writes-0", urgent=False, ref=("", c0))
+    time.sleep(0.1)
+    assert Call(group, "writes-1", urgent=False, ref=("", c1)).wait() == ""  # first is full
+    assert Call(group, "put-1", urgent=True, ref=("", c1), parent=("", c0)).wait() == ""
+    second = Call(group, "writes-2", urgent=False, ref=("", c2))
+    time.sleep(0.1)
+    assert not second.returned.is_set()  # a host of its own now
+    assert Call(group, "writes-3", urgent=False, ref=("", c3)).wait() == ""  # rides on it
+    gate.open.set()
+    head.wait()
+    assert first.wait() == second.wait() == "commit-2"
+    assert gate.batches == [["put-0"], ["writes-0", "writes-1", "put-1", "writes-2", "writes-3"]]
+
+
+def test_failed_writes_refuse_child_checkpoints_until_the_namespace_is_read() -> None:
+    gate = Gate()
+    group = GroupCommit(gate, linger=30.0, max_nodes=2)
+    c0, c1, c2 = ids(3)
+    gate.fail_on = {"writes-0"}
+    head = put_in_flight(gate, group, c0)
+    host = Call(group, "writes-0", urgent=False, ref=("", c0))
+    time.sleep(0.1)
+    assert Call(group, "writes-1", urgent=False, ref=("", c1)).wait() == ""
+    assert Call(group, "put-1", urgent=True, ref=("", c1), parent=("", c0)).wait() == ""
+    gate.open.set()
+    assert head.wait() == "commit-1"
+    error = host.wait()
+    assert isinstance(error, RuntimeError)
+    # put-1 (a child of c0, whose writes failed) was queued for the next commit: never sent.
+    assert gate.batches == [["put-0"], ["writes-0", "writes-1"]]
+    late = Call(group, "put-1b", urgent=True, ref=("", c1), parent=("", c0))
+    assert late.wait() is error
+    # Writes to c0 itself are still taken (c0 is stored), and so are other namespaces.
+    assert Call(group, "writes-0c", urgent=False, ref=("", c0), may_ride=False).wait() == (
+        "commit-3"
+    )
+    # A new run starts with a read of the namespace: then c0's children are taken again.
+    group.reading("t", "sub")
+    assert Call(group, "put-2", urgent=True, ref=("", c2), parent=("", c0)).wait() is error
+    group.reading("t", "")
+    assert Call(group, "put-2", urgent=True, ref=("", c2), parent=("", c0)).wait() == "commit-4"
+
+
 def test_flush_waits_for_riders() -> None:
     gate = Gate()
     group = GroupCommit(gate, linger=30.0)
@@ -291,3 +413,56 @@ async def test_async_put_rides_and_its_host_waits_for_it() -> None:
             "t", _item("put-3"), 1, urgent=True, ref=("", ids(1)[0]), parent=("", c2)
         )
     assert refused.value is failed.value
+
+
+async def test_async_put_writes_ride_and_their_host_waits_for_them() -> None:
+    batches: list[list[str]] = []
+    release = asyncio.Event()
+
+    failing: set[str] = set()
+
+    async def write(key: str, items: Items) -> str:
+        await release.wait()
+        batches.append([cid for cid, _ in items])
+        if failing & set(batches[-1]):
+            raise RuntimeError("refused")
+        return f"commit-{len(batches)}"
+
+    group = AsyncGroupCommit(write, linger=30.0)
+    c0, c1, c2 = ids(3)
+    host = asyncio.ensure_future(
+        group.submit("t", _item("writes-0"), 1, urgent=False, ref=("", c0))
+    )
+    await asyncio.sleep(0.05)
+    rode = group.submit("t", _item("writes-1"), 1, urgent=False, ref=("", c1))
+    assert await asyncio.wait_for(rode, 1) == ""
+    special = asyncio.ensure_future(
+        group.submit("t", _item("error-2"), 1, urgent=False, ref=("", c2), may_ride=False)
+    )
+    await asyncio.sleep(0.05)
+    assert not host.done()
+    assert not special.done()
+    flush = asyncio.ensure_future(group.flush(["t"]))
+    release.set()
+    assert await host == "commit-1"
+    assert await special == "commit-1"
+    await flush
+    assert batches == [["writes-0", "writes-1", "error-2"]]
+
+    # Failed writes refuse the children of their checkpoint until the namespace is read.
+    fail = asyncio.ensure_future(
+        group.submit("t", _item("bad-2"), 1, urgent=False, ref=("", c2), may_ride=False)
+    )
+    release.clear()
+    await asyncio.sleep(0.05)
+    failing.add("bad-2")
+    release.set()
+    with pytest.raises(RuntimeError) as failed:
+        await fail
+    child = ids(1)[0]
+    with pytest.raises(RuntimeError) as refused:
+        await group.submit("t", _item("put-3"), 1, urgent=True, ref=("", child), parent=("", c2))
+    assert refused.value is failed.value
+    group.reading("t", "")
+    put = group.submit("t", _item("put-3"), 1, urgent=True, ref=("", child), parent=("", c2))
+    assert await put == "commit-3"

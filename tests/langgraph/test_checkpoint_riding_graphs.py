@@ -1,10 +1,12 @@
-"""Riding puts in real graphs, against the session's reference server.
+"""Riding in real graphs, against the session's reference server.
 
-With LangGraph's default ``durability="async"`` a checkpoint's put may return before its
-commit is acknowledged while a put_writes call waits for both (see ``checkpoint/_group.py``).
-These tests check what that must never change: every checkpoint is stored when a run
-returns (even if the process then dies at once), ``durability="sync"`` puts are stored before
-the next step runs, an interrupt's writes are stored, and a failed commit leaves no gap.
+With group commit, a put_writes (and, with LangGraph's default ``durability="async"``, a
+checkpoint's put) may return before its commit is acknowledged while another put_writes call
+waits for both (see ``checkpoint/_group.py``). These tests check what that must never
+change: every checkpoint is stored when a run returns (even if the process then dies at
+once), ``durability="sync"`` puts are stored before the next step runs, a failed task's
+writes are stored before its error handler runs, an interrupt's writes are stored, and a
+failed commit leaves no gap and does not block a resumed run.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing_extensions import TypedDict
 
 from aionis_langgraph._records import Identity
 from aionis_langgraph.checkpoint import AionisSaver, _group
+from aionis_langgraph.checkpoint import _codec as codec
 from aionis_langgraph.verify import verify_thread
 from aionis_sdk import AionisClient, AsyncAionisClient, BadRequestError
 
@@ -60,18 +63,21 @@ def _cfg(thread_id: str) -> RunnableConfig:
 
 
 class Rides:
-    """Counts puts that rode (and that waited) while installed."""
+    """Counts puts that rode (and that waited), and put_writes that rode, while installed."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.rode = 0
         self.waited = 0
+        self.writes_rode = 0
         self._lock = threading.Lock()
         original = _group._Queue.host_for
 
-        def counting(queue: Any, put: Any) -> Any:
-            host = original(queue, put)
+        def counting(queue: Any, ticket: Any) -> Any:
+            host = original(queue, ticket)
             with self._lock:
-                if host is None:
+                if not ticket.urgent:
+                    self.writes_rode += host is not None
+                elif host is None:
                     self.waited += 1
                 else:
                     self.rode += 1
@@ -115,6 +121,7 @@ def test_async_run_rides_and_everything_is_stored_on_return(
         assert chain[0].checkpoint["channel_values"]["i"] == STEPS
         assert verify_thread(aionis_client, f"ride-{n}").ok
     assert rides.rode > 0  # the behaviour under test happened at all
+    assert rides.writes_rode > 0
 
 
 def test_sync_durability_never_rides_and_each_step_sees_its_checkpoint_stored(
@@ -212,10 +219,11 @@ def test_an_interrupt_is_stored_when_the_run_returns(
     assert out["i"] == 8
 
 
-def test_a_failed_commit_fails_the_run_and_leaves_no_gap(
+def test_a_failed_commit_fails_the_run_leaves_no_gap_and_the_thread_resumes(
     aionis_client: AionisClient, fresh: AionisSaver
 ) -> None:
     saver = AionisSaver(aionis_client)
+    identity = saver.identity
 
     def breaks(state: State) -> None:
         if state["i"] == 10:  # from here on the server refuses the saver's writes (400)
@@ -227,6 +235,44 @@ def test_a_failed_commit_fails_the_run_and_leaves_no_gap(
     chain = _stored_chain(fresh, "breaks")  # asserts every stored parent is stored
     assert 1 <= len(chain) < STEPS + 2
     assert verify_thread(aionis_client, "breaks").ok
+    # The same saver resumes the thread from its last stored checkpoint, although that
+    # checkpoint's writes (or children) failed in the first run.
+    saver.identity = identity
+    resumed = chain_graph().compile(checkpointer=saver)
+    assert resumed.invoke(None, _cfg("breaks"))["i"] == STEPS
+    chain = _stored_chain(fresh, "breaks")
+    assert chain[0].checkpoint["channel_values"]["i"] == STEPS
+    assert verify_thread(aionis_client, "breaks").ok
+
+
+def test_an_error_handler_runs_after_the_failed_tasks_writes_are_stored(
+    aionis_client: AionisClient, fresh: AionisSaver
+) -> None:
+    """LangGraph waits for a failed task's writes before it runs the node's error handler;
+    those writes never ride, so the handler finds them on the server."""
+    found: list[list[str]] = []
+
+    def risky(state: State) -> dict[str, Any]:
+        if state["i"] == 5:
+            raise ValueError("boom")
+        return {"i": state["i"] + 1}
+
+    def handler(state: State) -> dict[str, Any]:
+        thread_id = get_config()["configurable"]["thread_id"]
+        records = fresh._run(fresh._core.records(codec.pattern(kind="writes", thread=thread_id)))
+        found.append([w[1] for r in records for w in r["writes"] if w[1] == "__error__"])
+        return {"i": STEPS}
+
+    builder = StateGraph(State)
+    builder.add_node("step", lambda s: {"i": s["i"] + 1, "text": s["text"][-50:] + "x"})
+    builder.add_node("risky", risky, error_handler=handler)
+    builder.add_edge(START, "step")
+    builder.add_edge("step", "risky")
+    builder.add_conditional_edges("risky", lambda s: END if s["i"] >= STEPS else "step")
+    graph = builder.compile(checkpointer=AionisSaver(aionis_client))
+    for n in range(4):
+        assert graph.invoke({"i": 0, "text": ""}, _cfg(f"handled-{n}"))["i"] == STEPS
+    assert found == [["__error__"]] * 4
 
 
 class Fan(TypedDict):

@@ -114,6 +114,14 @@ def writes_record(
     return client_id(WRITES_PREFIX, thread_id, gen, ns, checkpoint_id, task_id, tag), record
 
 
+def may_ride(writes: Sequence[tuple[str, Any]]) -> bool:
+    """Whether a ``put_writes`` call may return before its record is acknowledged (group
+    commit riding, see ``_group``): not when it holds a special channel (error, interrupt,
+    resume, scheduled). LangGraph waits for a failed task's writes to be stored before it
+    runs the task's error handler."""
+    return not any(channel in WRITES_IDX_MAP for channel, _ in writes)
+
+
 def tombstone_record(
     *, thread_id: str, gen: int, op: str, hide: Iterable[tuple[str, str]] = ()
 ) -> tuple[str, dict[str, Any]]:

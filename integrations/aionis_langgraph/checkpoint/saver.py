@@ -145,21 +145,34 @@ class AionisSaver(BaseCheckpointSaver[str]):
     async def _awrite_items(self, thread_id: str, items: Items) -> str:
         return await self._arun(self._core.write(thread_id, items))
 
-    def _commit(self, thread_id: str, item: Item, links: _Links, *, urgent: bool) -> None:
+    def _commit(
+        self, thread_id: str, item: Item, links: _Links, *, urgent: bool, may_ride: bool = True
+    ) -> None:
         ref, parent = links
         weight = codec.weight(item[1])
-        self._group.submit(thread_id, [item], weight, urgent=urgent, ref=ref, parent=parent)
+        self._group.submit(
+            thread_id, [item], weight, urgent=urgent, ref=ref, parent=parent, may_ride=may_ride
+        )
 
-    async def _acommit(self, thread_id: str, item: Item, links: _Links, *, urgent: bool) -> None:
+    async def _acommit(
+        self, thread_id: str, item: Item, links: _Links, *, urgent: bool, may_ride: bool = True
+    ) -> None:
         ref, parent = links
         weight = codec.weight(item[1])
         if self.async_client is None:
             await asyncio.to_thread(
-                self._group.submit, thread_id, [item], weight, urgent=urgent, ref=ref, parent=parent
+                self._group.submit,
+                thread_id,
+                [item],
+                weight,
+                urgent=urgent,
+                ref=ref,
+                parent=parent,
+                may_ride=may_ride,
             )
         else:
             await self._agroup.submit(
-                thread_id, [item], weight, urgent=urgent, ref=ref, parent=parent
+                thread_id, [item], weight, urgent=urgent, ref=ref, parent=parent, may_ride=may_ride
             )
 
     def _flush(self, thread_ids: Sequence[str] | None = None) -> None:
@@ -175,6 +188,7 @@ class AionisSaver(BaseCheckpointSaver[str]):
 
     def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         self._flush([_thread(config)])
+        self._group.reading(_thread(config), _ns(config))
         return self._run(self._core.get_tuple(config))
 
     def list(
@@ -213,7 +227,9 @@ class AionisSaver(BaseCheckpointSaver[str]):
             self._run(self._core.put_writes(config, writes, task_id, task_path))
             return
         thread_id, item = self._run(self._core.prepare_writes(config, writes, task_id, task_path))
-        self._commit(thread_id, item, _writes_links(config), urgent=False)
+        self._commit(
+            thread_id, item, _writes_links(config), urgent=False, may_ride=codec.may_ride(writes)
+        )
 
     def delete_thread(self, thread_id: str) -> None:
         self._flush([str(thread_id)])
@@ -235,6 +251,10 @@ class AionisSaver(BaseCheckpointSaver[str]):
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         await self._aflush([_thread(config)])
+        if self.async_client is None:
+            self._group.reading(_thread(config), _ns(config))
+        else:
+            self._agroup.reading(_thread(config), _ns(config))
         return await self._arun(self._core.get_tuple(config))
 
     async def alist(
@@ -278,7 +298,9 @@ class AionisSaver(BaseCheckpointSaver[str]):
         thread_id, item = await self._arun(
             self._core.prepare_writes(config, writes, task_id, task_path)
         )
-        await self._acommit(thread_id, item, _writes_links(config), urgent=False)
+        await self._acommit(
+            thread_id, item, _writes_links(config), urgent=False, may_ride=codec.may_ride(writes)
+        )
 
     async def adelete_thread(self, thread_id: str) -> None:
         await self._aflush([str(thread_id)])
@@ -306,19 +328,20 @@ _Links = tuple[Ref | None, Ref | None]  # (the checkpoint a record belongs to, a
 
 
 def _put_links(config: RunnableConfig, checkpoint: Checkpoint) -> _Links:
-    conf = config.get("configurable") or {}
-    ns = str(conf.get("checkpoint_ns") or "")
-    parent = conf.get("checkpoint_id")
+    ns, parent = _ns(config), (config.get("configurable") or {}).get("checkpoint_id")
     return (ns, str(checkpoint["id"])), ((ns, str(parent)) if parent else None)
 
 
 def _writes_links(config: RunnableConfig) -> _Links:
-    conf = config.get("configurable") or {}
-    return (str(conf.get("checkpoint_ns") or ""), str(conf.get("checkpoint_id"))), None
+    return (_ns(config), str((config.get("configurable") or {}).get("checkpoint_id"))), None
 
 
 def _thread(config: RunnableConfig) -> str:
     return str((config.get("configurable") or {}).get("thread_id"))
+
+
+def _ns(config: RunnableConfig) -> str:
+    return str((config.get("configurable") or {}).get("checkpoint_ns") or "")
 
 
 def _threads(config: RunnableConfig | None) -> list[str] | None:
