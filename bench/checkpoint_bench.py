@@ -276,20 +276,22 @@ def report(
         "",
         "Where the time goes: LangGraph (durability `async`) runs a graph's nodes without "
         "waiting for their saves, but starts each checkpoint's `put` only after the previous "
-        "one returned, so a thread's saves form a chain. With group commit, records of calls "
-        "pending together share one commit, and a `put` whose checkpoint's writes (or a later "
-        "checkpoint's) are already queued *rides* on a waiting `put_writes` call: the `put` "
-        "returns at once and that call returns only once both records are acknowledged "
-        "(docs/langgraph.md, Group commit). So the chain does not wait for every commit: "
+        "one returned, so a thread's saves form a chain, and each waiting save holds one of "
+        "LangGraph's worker threads (six on this machine). With group commit, records of "
+        "calls pending together share one commit, and calls *ride*: a `put_writes` (and a "
+        "`put` whose checkpoint's writes, or a later checkpoint's, are already queued) "
+        "returns at once when another `put_writes` of the thread is still waiting, and that "
+        "call returns only once every record it carries is acknowledged (docs/langgraph.md, "
+        "Group commit). So one save per thread waits instead of one per call: "
         f"one `/write` carried the records of {per_commit:.1f} super-steps on average here. "
         "What is left per step is mostly client CPU (LangGraph's own, the InMemorySaver row; "
         "building and hashing the records; the SDK and httpx per commit; threads handing "
         "work over) and the round trips at the start (the new thread's first read, the input "
-        "checkpoint) and at the end of each run. Every `put_writes` still returns only after "
-        "its commit is acknowledged, so every checkpoint is stored (SQLite WAL, "
-        '`synchronous=FULL`) when `invoke` returns; with `durability="sync"` no `put` '
-        "rides. The server ran with `--server-timing` (its header costs a few microseconds "
-        "per request). Figures on this shared 2-core box vary with load; "
+        "checkpoint) and at the end of each run. LangGraph waits for every save it started "
+        "before `invoke` returns, so every checkpoint and write is stored (SQLite WAL, "
+        '`synchronous=FULL`) by then; with `durability="sync"` no `put` rides, and a failed '
+        "task's writes never ride. The server ran with `--server-timing` (its header costs a "
+        "few microseconds per request). Figures on this shared 2-core box vary with load; "
         "compare ratios within one run.",
         "",
     ]
