@@ -43,10 +43,13 @@ def version(
     expires_at: str | None = None,
     headers: dict[str, str] | None = None,
     texts_of: str | None = None,
+    texts: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Write one store version (and its text node), as AionisStore lays them out;
-    ``texts_of`` without ``text``: a touch that keeps an earlier version's texts."""
-    of = f"lgstore:{item}:{seq}:texts" if text else texts_of
+    """Write one store version (and its text nodes: ``text``, or several ``texts``), as
+    AionisStore lays them out; ``texts_of`` without texts: a touch that keeps an earlier
+    version's texts."""
+    texts = texts if texts is not None else ([text] if text else [])
+    of = f"lgstore:{item}:{seq}:texts" if texts else texts_of
     record = {
         "lg": 1,
         "family": "store",
@@ -65,12 +68,12 @@ def version(
     nodes: list[dict[str, Any]] = [
         {"client_id": f"lgstore:{item}:{seq}", "type": "evidence", "slots": record}
     ]
-    if text:
+    for n, one in enumerate(texts):
         nodes.append(
             {
-                "client_id": f"{of}:t0",
+                "client_id": f"{of}:t{n}",
                 "type": "event",
-                "text_summary": text,
+                "text_summary": one,
                 "slots": {"family": "store", "kind": "text", "item": item, "ns": ns, "of": of},
             }
         )
@@ -281,6 +284,32 @@ def test_ranking_by_meaning_uses_recalls_similarity(c: httpx.Client) -> None:
     paged = search(c, s, query_text="cat on the mat", limit=1, offset=1, **who)
     assert keys(paged) == ["stock"]
     assert paged["page"]["has_more"] is True
+
+
+def test_an_items_score_is_the_best_of_its_texts(c: httpx.Client) -> None:
+    s = _scope()
+    words = ["cat mat", "stock market", "river stone", "piano coffee", "rocket tiger"]
+    for n, word in enumerate(words):  # one text each: the oracle
+        version(c, s, f"one{n}", 1, ["single"], value={"n": n}, text=word)
+    groups = [[], [0, 1], [], [2], [3, 4, 0], [], [1, 2, 3, 4]]  # texts per item, some none
+    for n, group in enumerate(groups):
+        version(c, s, f"many{n}", 1, ["multi"], value={"n": n}, texts=[words[i] for i in group])
+    who = {"consumer_agent_id": "alice"}
+    for query in ["a cat on a mat", "tiger rocket", "coffee"]:
+        single = {
+            e["version"]["slots"]["key"]: e["score"]
+            for e in search(c, s, namespace_prefix=["single"], query_text=query, **who)["items"]
+        }
+        multi = search(c, s, namespace_prefix=["multi"], query_text=query, limit=20, **who)
+        got = {e["version"]["slots"]["key"]: e["score"] for e in multi["items"]}
+        want = {
+            f"many{n}": max((single[f"one{i}"] for i in group), default=None)
+            for n, group in enumerate(groups)
+        }
+        assert got == want  # exactly: a row's score does not depend on its batch
+        scored = [e["score"] for e in multi["items"] if e["score"] is not None]
+        assert scored == sorted(scored, reverse=True)
+        assert [e["score"] for e in multi["items"]][len(scored) :] == [None] * 3
 
 
 @pytest.mark.parametrize(

@@ -176,24 +176,20 @@ def _scores(
         texts = scope.texts.get(key, []) if key is not None else []
         rows.append([t.row for t in texts if t.row >= 0 and t.owner.visible_to(agent, team)])
     flat = [r for group in rows for r in group]
-    sims = np.zeros(0, np.float32)
-    if flat:
-        # Exact cosines of the unit rows, accumulated in float64 and rounded to float32 (the
-        # type recall reports), one row at a time: a vector's score does not depend on where
-        # its row sits or how many rows are scored, so equal cosines tie and ties go to the
-        # item created first. No BLAS call: OpenBLAS wakes its threads for a product this
-        # size, which costs ~10 ms on a busy 2-core machine, more than the product itself.
-        picked = scope.mat[np.asarray(flat, dtype=np.int64)].astype(np.float64)
-        sims = np.einsum("ij,j->i", picked, q.astype(np.float64)).astype(np.float32)
-    out: list[float | None] = []
-    at = 0
-    for group in rows:
-        if not group:
-            out.append(None)
-            continue
-        out.append(float(np.max(sims[at : at + len(group)])))
-        at += len(group)
-    return out
+    if not flat:
+        return [None] * len(rows)
+    # Exact cosines of the unit rows, accumulated in float64 and rounded to float32 (the type
+    # recall reports), one row at a time: a vector's score does not depend on where its row
+    # sits or how many rows are scored, so equal cosines tie and ties go to the item created
+    # first. einsum casts the float32 rows while it reads them (no float64 copy of the
+    # matrix). No BLAS call: OpenBLAS wakes its threads for a product this size, which costs
+    # ~10 ms on a busy 2-core machine, more than the product itself.
+    picked = scope.mat[np.asarray(flat, dtype=np.int64)]
+    sims = np.einsum("ij,j->i", picked, q.astype(np.float64), dtype=np.float64)
+    sizes = [len(group) for group in rows if group]
+    starts = np.cumsum([0, *sizes[:-1]])
+    best = iter(np.maximum.reduceat(sims.astype(np.float32), starts).tolist())
+    return [next(best) if group else None for group in rows]
 
 
 def search(ctx: RequestContext, body: ExtStoreSearchBody, index: StoreIndex) -> dict[str, Any]:
