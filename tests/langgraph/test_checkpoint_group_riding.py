@@ -19,7 +19,13 @@ import pytest
 from langgraph.checkpoint.base.id import uuid6
 
 from aionis_langgraph.checkpoint import _group
-from aionis_langgraph.checkpoint._group import AsyncGroupCommit, GroupCommit, Items, Ref
+from aionis_langgraph.checkpoint._group import (
+    MAX_NODES,
+    AsyncGroupCommit,
+    GroupCommit,
+    Items,
+    Ref,
+)
 
 
 class Gate:
@@ -133,10 +139,7 @@ def test_a_host_in_flight_waits_for_its_rider_in_the_next_commit() -> None:
 
 
 def test_writes_of_a_later_checkpoint_also_host() -> None:
-    gate = Gate()
-    group = GroupCommit(gate, linger=30.0)
-    c0, c1, c2 = ids(3)
-    head = put_in_flight(gate, group, c0)
+    gate, group, (c0, c1, c2), head = head_in_flight()
     later = Call(group, "writes-2", urgent=False, ref=("", c2))
     time.sleep(0.1)
     rider = Call(group, "put-1", urgent=True, ref=("", c1), parent=("", c0))
@@ -207,12 +210,20 @@ def test_a_failed_ride_fails_the_host_and_every_descendant() -> None:
     assert other.wait() == "commit-3"
 
 
-def test_queued_descendants_of_a_failed_put_fail_without_being_sent() -> None:
+def head_in_flight(
+    fails: str | None = None, max_nodes: int = MAX_NODES
+) -> tuple[Gate, GroupCommit, list[str], Call]:
+    """A gated group (failing commits that hold ``fails``), three checkpoint ids, and
+    "put-0" (of the first) in flight."""
     gate = Gate()
-    group = GroupCommit(gate, linger=30.0, max_nodes=2)
-    c0, c1, c2 = ids(3)
-    gate.fail_on = {"put-0"}
-    head = put_in_flight(gate, group, c0)
+    group = GroupCommit(gate, linger=30.0, max_nodes=max_nodes)
+    checkpoints = ids(3)
+    gate.fail_on = {fails} if fails else set()
+    return gate, group, checkpoints, put_in_flight(gate, group, checkpoints[0])
+
+
+def test_queued_descendants_of_a_failed_put_fail_without_being_sent() -> None:
+    gate, group, (c0, c1, c2), head = head_in_flight("put-0", max_nodes=2)
     host = Call(group, "writes-2", urgent=False, ref=("", c2))
     time.sleep(0.1)
     assert Call(group, "put-1", urgent=True, ref=("", c1), parent=("", c0)).wait() == ""
@@ -225,10 +236,7 @@ def test_queued_descendants_of_a_failed_put_fail_without_being_sent() -> None:
 
 
 def test_put_writes_ride_on_a_waiting_put_writes() -> None:
-    gate = Gate()
-    group = GroupCommit(gate, linger=30.0)
-    c0, c1, c2 = ids(3)
-    head = put_in_flight(gate, group, c0)
+    gate, group, (c0, c1, c2), head = head_in_flight()
     host = Call(group, "writes-0", urgent=False, ref=("", c0))
     time.sleep(0.1)
     # Tasks of later checkpoints: their calls return at once, the host carries them.
@@ -243,10 +251,7 @@ def test_put_writes_ride_on_a_waiting_put_writes() -> None:
 
 
 def test_calls_that_may_not_ride_wait_and_host_nobody() -> None:
-    gate = Gate()
-    group = GroupCommit(gate, linger=30.0)
-    c0, c1 = ids(2)
-    head = put_in_flight(gate, group, c0)
+    gate, group, (c0, c1, _), head = head_in_flight()
     host = Call(group, "writes-0", urgent=False, ref=("", c0))
     time.sleep(0.1)
     error_writes = Call(group, "error-1", urgent=False, ref=("", c1), may_ride=False)
@@ -314,11 +319,7 @@ def test_a_full_host_takes_puts_but_no_more_put_writes(monkeypatch: pytest.Monke
 
 
 def test_failed_writes_refuse_child_checkpoints_until_the_namespace_is_read() -> None:
-    gate = Gate()
-    group = GroupCommit(gate, linger=30.0, max_nodes=2)
-    c0, c1, c2 = ids(3)
-    gate.fail_on = {"writes-0"}
-    head = put_in_flight(gate, group, c0)
+    gate, group, (c0, c1, c2), head = head_in_flight("writes-0", max_nodes=2)
     host = Call(group, "writes-0", urgent=False, ref=("", c0))
     time.sleep(0.1)
     assert Call(group, "writes-1", urgent=False, ref=("", c1)).wait() == ""
@@ -343,10 +344,7 @@ def test_failed_writes_refuse_child_checkpoints_until_the_namespace_is_read() ->
 
 
 def test_flush_waits_for_riders() -> None:
-    gate = Gate()
-    group = GroupCommit(gate, linger=30.0)
-    c0, c1 = ids(2)
-    head = put_in_flight(gate, group, c0)
+    gate, group, (_, c1, _), head = head_in_flight()
     writes = Call(group, "writes-1", urgent=False, ref=("", c1))
     time.sleep(0.1)
     assert Call(group, "put-1", urgent=True, ref=("", c1)).wait() == ""
@@ -362,20 +360,27 @@ def test_flush_waits_for_riders() -> None:
     writes.wait()
 
 
-async def test_async_put_rides_and_its_host_waits_for_it() -> None:
-    batches: list[list[str]] = []
-    release = asyncio.Event()
-    fail_on: set[str] = set()
+class AsyncGate:
+    """Gate's asyncio twin: commits wait for ``release``; a batch holding an id in
+    ``fail_on`` fails."""
 
-    async def write(key: str, items: Items) -> str:
-        await release.wait()
-        names = [cid for cid, _ in items]
-        batches.append(names)
-        if fail_on & set(names):
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+        self.release = asyncio.Event()
+        self.fail_on: set[str] = set()
+
+    async def __call__(self, key: str, items: Items) -> str:
+        await self.release.wait()
+        self.batches.append([cid for cid, _ in items])
+        if self.fail_on & set(self.batches[-1]):
             raise RuntimeError("refused")
-        return f"commit-{len(batches)}"
+        return f"commit-{len(self.batches)}"
 
-    group = AsyncGroupCommit(write, linger=30.0)
+
+async def test_async_put_rides_and_its_host_waits_for_it() -> None:
+    gate = AsyncGate()
+    batches, release, fail_on = gate.batches, gate.release, gate.fail_on
+    group = AsyncGroupCommit(gate, linger=30.0)
     c0, c1, c2 = ids(3)
     head = asyncio.ensure_future(group.submit("t", _item("put-0"), 1, urgent=True, ref=("", c0)))
     await asyncio.sleep(0.05)
@@ -416,19 +421,9 @@ async def test_async_put_rides_and_its_host_waits_for_it() -> None:
 
 
 async def test_async_put_writes_ride_and_their_host_waits_for_them() -> None:
-    batches: list[list[str]] = []
-    release = asyncio.Event()
-
-    failing: set[str] = set()
-
-    async def write(key: str, items: Items) -> str:
-        await release.wait()
-        batches.append([cid for cid, _ in items])
-        if failing & set(batches[-1]):
-            raise RuntimeError("refused")
-        return f"commit-{len(batches)}"
-
-    group = AsyncGroupCommit(write, linger=30.0)
+    gate = AsyncGate()
+    batches, release, failing = gate.batches, gate.release, gate.fail_on
+    group = AsyncGroupCommit(gate, linger=30.0)
     c0, c1, c2 = ids(3)
     host = asyncio.ensure_future(
         group.submit("t", _item("writes-0"), 1, urgent=False, ref=("", c0))
