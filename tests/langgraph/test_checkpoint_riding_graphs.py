@@ -318,17 +318,26 @@ def _history(saver: Any, thread_id: str) -> list[tuple[Any, ...]]:
     return sorted(out, key=repr)
 
 
+@pytest.mark.parametrize("durability", ["async", "sync", "exit"])
 def test_fan_out_and_subgraphs_store_the_same_history_as_in_memory(
-    aionis_client: AionisClient, fresh: AionisSaver
+    aionis_client: AionisClient, fresh: AionisSaver, durability: Any
 ) -> None:
+    thread = f"fan-{durability}"
     reference = InMemorySaver()
-    expected = fan_graph(6).compile(checkpointer=reference).invoke({"i": 0, "log": []}, _cfg("fan"))
+    start = {"i": 0, "log": []}
+    expected = (
+        fan_graph(6)
+        .compile(checkpointer=reference)
+        .invoke(start, _cfg(thread), durability=durability)
+    )
     saver = AionisSaver(aionis_client)
-    out = fan_graph(6).compile(checkpointer=saver).invoke({"i": 0, "log": []}, _cfg("fan"))
+    out = (
+        fan_graph(6).compile(checkpointer=saver).invoke(start, _cfg(thread), durability=durability)
+    )
     assert out["i"] == 6
     assert sorted(out["log"]) == sorted(expected["log"])
-    assert _history(fresh, "fan") == _history(reference, "fan")  # read by a saver of its own
-    assert verify_thread(aionis_client, "fan").ok
+    assert _history(fresh, thread) == _history(reference, thread)  # read by a saver of its own
+    assert verify_thread(aionis_client, thread).ok
 
 
 def _concat(state: list[str] | None, writes: Any) -> list[str]:
