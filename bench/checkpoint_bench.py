@@ -2,7 +2,8 @@
 
 The same small graph (3 nodes in a loop, K super-steps per run) runs with each saver, side
 by side in one process; AionisSaver talks to a reference server in a child process over a
-loopback socket. The script prints a table and rewrites the ``## LangGraph checkpointer``
+loopback socket. Passes: ``invoke`` with no work in the nodes, ``invoke`` with ``--work-ms``
+of work in each node, and ``ainvoke`` (AsyncSqliteSaver, AionisSaver on an async client). The script prints a table and rewrites the ``## LangGraph checkpointer``
 section of docs/performance.md up to its first sub-heading (other sections and the
 section's ``###`` sub-sections are kept).
 
@@ -12,6 +13,7 @@ section's ``###`` sub-sections are kept).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import platform
 import sqlite3
@@ -28,12 +30,13 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.graph import END, START, StateGraph
 from typing_extensions import TypedDict
 
 from aionis_langgraph.checkpoint import AionisSaver
 from aionis_langgraph.checkpoint.saver import DEFAULT_LINGER
-from aionis_sdk import AionisClient, Hooks, RequestInfo, ResponseInfo
+from aionis_sdk import AionisClient, AsyncAionisClient, Hooks, RequestInfo, ResponseInfo
 from aionis_server.testing import spawn_server
 
 SECTION = "## LangGraph checkpointer"
@@ -164,6 +167,45 @@ def time_rounds(contenders: list[Contender], runs: int) -> list[dict[str, float]
     return rounds
 
 
+async def async_rounds(
+    url: str, sqlite_path: str, steps: int, runs: int
+) -> tuple[dict[str, list[float]], list[dict[str, float]]]:
+    """The first pass with ``ainvoke``: async savers (AionisSaver on an async client), same
+    rotation; seconds per super-step by saver, and per round."""
+    async with (
+        AsyncAionisClient(base_url=url) as client,
+        AsyncSqliteSaver.from_conn_string(sqlite_path) as sqlite,
+    ):
+        savers: dict[str, BaseCheckpointSaver[Any]] = {
+            "InMemorySaver": InMemorySaver(),
+            "AsyncSqliteSaver (file)": sqlite,
+            f"AionisSaver, async client (linger {DEFAULT_LINGER * 1e3:g} ms)": AionisSaver(
+                async_client=client
+            ),
+        }
+        graphs = {name: build_graph(steps).compile(checkpointer=s) for name, s in savers.items()}
+
+        async def run(name: str) -> float:
+            config: RunnableConfig = {"configurable": {"thread_id": uuid.uuid4().hex}}
+            start = time.perf_counter()
+            await graphs[name].ainvoke({"i": 0, "text": ""}, config)
+            elapsed = time.perf_counter() - start
+            checkpoints = [c async for c in savers[name].alist(config)]
+            return elapsed / (len(checkpoints) - 1)  # minus the input checkpoint
+
+        names = list(savers)
+        for name in names:
+            await run(name)
+        samples: dict[str, list[float]] = {name: [] for name in names}
+        rounds: list[dict[str, float]] = []
+        for r in range(runs):
+            figures = {n: await run(n) for n in names[r % len(names) :] + names[: r % len(names)]}
+            for name in names:
+                samples[name].append(figures[name])
+            rounds.append(figures)
+        return samples, rounds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=30)
@@ -174,8 +216,12 @@ def main() -> None:
         default=5.0,
         help="second pass: each node waits this long (0: skip the pass)",
     )
+    parser.add_argument(
+        "--async-runs", type=int, default=None, help="rounds of the ainvoke pass (0: skip)"
+    )
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
+    async_runs = max(5, args.runs // 2) if args.async_runs is None else args.async_runs
 
     load_before = os.getloadavg()
     grouped_timer, single_timer = WriteTimer(), WriteTimer()
@@ -206,6 +252,11 @@ def main() -> None:
                     Contender(c.name, c.saver, args.steps, work=work) for c in contenders[:3]
                 ]
                 working_rounds = time_rounds(working, max(5, args.runs // 3))
+            async_figures = None
+            if async_runs > 0:
+                async_figures = asyncio.run(
+                    async_rounds(url, os.path.join(tmp, "lg-async.sqlite"), args.steps, async_runs)
+                )
             with httpx.Client() as http:
                 health = []
                 for _ in range(50):
@@ -218,6 +269,8 @@ def main() -> None:
     text = report(args, contenders, rounds, statistics.median(health), loads)
     if working:
         text += report_working(args, working, working_rounds)
+    if async_figures is not None:
+        text += report_async(*async_figures)
     print(text)
     if not args.no_write:
         replace_section(text)  # sub-sections written by hand are kept
@@ -336,6 +389,27 @@ def report_working(
         lines.append(
             f"| {c.name} | {statistics.median(c.samples) * 1e3:.2f} ms "
             f"| {over:+.2f} ms | {statistics.median(ratios):.2f}x |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def report_async(samples: dict[str, list[float]], rounds: list[dict[str, float]]) -> str:
+    names = list(samples)
+    sqlite = names[1]
+    lines = [
+        "",
+        f"**With `ainvoke`** (no work in the nodes), {len(rounds)} rounds in the same run, same "
+        "method; the savers' async implementations (AionisSaver on an `AsyncAionisClient`, "
+        "LangGraph's `AsyncSqliteSaver` on aiosqlite):",
+        "",
+        "| saver | per super-step p50 | vs AsyncSqliteSaver (paired) |",
+        "|---|---:|---:|",
+    ]
+    for name in names:
+        ratios = [r[name] / r[sqlite] for r in rounds]
+        lines.append(
+            f"| {name} | {statistics.median(samples[name]) * 1e3:.2f} ms "
+            f"| {statistics.median(ratios):.2f}x |"
         )
     return "\n".join(lines) + "\n"
 
