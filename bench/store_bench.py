@@ -9,7 +9,9 @@ each before sample ``s + 1``), so load on the machine hits them alike; the stock
 follows in its own pass per operation (its scans and recalls keep the server busy long enough
 to slow the next call of another store). Operations: ``put`` (an overwrite of an existing key),
 ``get``, ``search`` (one namespace, limit 10, no query), ``search+filter`` (one namespace, an
-equality filter) and ``search+query`` (by meaning, limit 10).
+equality filter) and ``search+query`` (by meaning, limit 10). An ``HTTP floor`` row sends the
+fast path's own request again (the one it has just sent) with a bare ``httpx.Client``: the
+cost of one round trip to the same server without the SDK or the store.
 
 AionisStore talks to one reference-server subprocess (``aionis-server``, default settings:
 deterministic-hash embeddings, the optional ``ext.store_index`` extension on) over a real
@@ -40,6 +42,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import httpx
 from _doc import replace_section
 from langgraph.store.base import BaseStore, IndexConfig
 from langgraph.store.memory import InMemoryStore
@@ -108,6 +111,17 @@ def _embed(texts: Sequence[str]) -> list[list[float]]:
 FAST = "AionisStore, fast path (ext.store_index)"
 STOCK = "AionisStore, stock API"
 MEMORY = "InMemoryStore"
+FLOOR = "HTTP floor: the fast path's request, raw httpx"
+FLOOR_OPS = ("get", "search", "search+filter", "search+query")
+
+
+def _replay(raw: httpx.Client, sent: list[httpx.Request]) -> None:
+    """Send the fast path's last request again with a bare httpx client and parse the JSON:
+    one round trip to the same server with no SDK and no store around it."""
+    request = sent[-1]
+    skip = ("host", "content-length")
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in skip}
+    raw.post(str(request.url), content=request.content, headers=headers).json()
 
 
 def sqlite_name(vectors: bool) -> str:
@@ -146,13 +160,17 @@ def run(n: int, samples: int) -> tuple[dict[str, dict[str, list[float]]], dict[s
         memory = InMemoryStore(index=index)
         conn, vectors = _sqlite_connect(os.path.join(tmp, "lg.db"))
         sqlite = SqliteStore(conn, index=index if vectors else None)
+        sent: list[httpx.Request] = []
         with (
             spawn_server(os.path.join(tmp, "aionis.db")) as url,
             AionisClient(base_url=url, agent_id="langgraph") as client,
+            httpx.Client(event_hooks={"request": [sent.append]}) as fast_http,
+            AionisClient(base_url=url, agent_id="langgraph", http_client=fast_http) as fast_client,
+            httpx.Client() as raw,
         ):
             sqlite.setup()
             stock = AionisStore(client, index={"fields": ["text"]}, fast_path=False)
-            fast = AionisStore(client, index={"fields": ["text"]})
+            fast = AionisStore(fast_client, index={"fields": ["text"]})
             stores: dict[str, tuple[BaseStore, bool]] = {
                 MEMORY: (memory, True),
                 sqlite_name(vectors): (sqlite, vectors),
@@ -167,13 +185,15 @@ def run(n: int, samples: int) -> tuple[dict[str, dict[str, list[float]]], dict[s
             first = time.perf_counter() - start
             assert fast.uses_fast_path, "the server should advertise ext.store_index"
             ops = {name: _ops(store, n, query) for name, (store, query) in stores.items()}
+            ops[FLOOR] = {op: lambda s: _replay(raw, sent) for op in FLOOR_OPS}
             for op in ops[MEMORY]:
-                for name in stores:
+                for name in ops:
                     if op in ops[name]:
                         results.setdefault(name, {})[op] = []
                 # The stock-API store's calls keep the server busy for tens of ms (scans,
-                # recall), which would spill into the next call: it gets its own pass.
-                for group in ((MEMORY, sqlite_name(vectors), FAST), (STOCK,)):
+                # recall), which would spill into the next call: it gets its own pass. The
+                # floor replays the request the fast path has just sent.
+                for group in ((MEMORY, sqlite_name(vectors), FAST, FLOOR), (STOCK,)):
                     for s in range(samples):
                         for name in group:
                             if op in ops[name]:
@@ -233,6 +253,10 @@ def render(
         f"- first fast-path call after the load (the server builds its head table from "
         f"{n:,} stored items and their vectors): {first * 1000:.0f} ms"
     )
+    for op in results[FLOOR]:
+        if op in results[sqlite]:
+            ratio = statistics.median(results[FLOOR][op]) / statistics.median(results[sqlite][op])
+            lines.append(f"- {FLOOR} / SqliteStore, {op} p50: {ratio:.1f}x")
     for name in (FAST, STOCK):
         for op in results[sqlite]:
             ratio = statistics.median(results[name][op]) / statistics.median(results[sqlite][op])

@@ -49,3 +49,4 @@ def test_store_bench_compares_every_store_and_operation() -> None:
                 line.startswith(f"| {store}") and f"| {op} |" in line for line in out.splitlines()
             ), (store, op)
     assert "/ SqliteStore, search p50:" in out
+    assert "| HTTP floor: the fast path's request, raw httpx | search |" in out
