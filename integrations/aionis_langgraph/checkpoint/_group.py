@@ -101,8 +101,7 @@ class _Ticket:
     put_writes' target); ``parent``: a put's parent checkpoint. ``may_ride``: its caller may
     return before the record is acknowledged (see the module docstring). ``host``: the
     ticket whose caller waits for this one's acknowledgement; a host counts its riders that
-    are not done yet and keeps the first error among them. ``released``: the caller has its
-    outcome, gave up, or rode."""
+    are not done yet and keeps the first error among them."""
 
     __slots__ = (
         "born",
@@ -116,7 +115,6 @@ class _Ticket:
         "open_riders",
         "parent",
         "ref",
-        "released",
         "rider_error",
         "urgent",
         "weight",
@@ -147,7 +145,6 @@ class _Ticket:
         self.open_riders = 0
         self.writes_riders = 0  # put_writes riders carried so far (MAX_RIDERS)
         self.rider_error: BaseException | None = None
-        self.released = False
 
     def carry(self, rider: _Ticket) -> None:
         rider.host = self
@@ -228,15 +225,13 @@ class _Queue:
         host = self.host_for(ticket)
         self.pending.append(ticket)
         if host is not None:
-            host.carry(ticket)
-            ticket.released = True  # its caller returns now
+            host.carry(ticket)  # its caller returns now
         elif not ticket.urgent and ticket.may_ride:
             self.hosts.append(ticket)
         return host
 
     def release(self, ticket: _Ticket) -> None:
         """``ticket``'s caller has its outcome (or gave up): it carries no more riders."""
-        ticket.released = True
         if ticket in self.hosts:
             self.hosts.remove(ticket)
 
