@@ -1,4 +1,4 @@
-"""``ext.store_index`` (optional extension): ``POST /v1/ext/store/{heads,search,namespaces}``.
+"""``ext.store_index`` (optional extension): ``POST /v1/ext/store/{heads,search,namespaces,watch}``.
 
 Served only when ``ServerConfig.ext_store_index`` is on (the default; ``--no-ext-store-index``
 or ``AIONIS_EXT_STORE_INDEX=0`` turn it off); when off, ``/health`` does not advertise it and
@@ -7,6 +7,7 @@ these routes answer 404 ``route_not_found`` like any unknown route.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -17,9 +18,15 @@ from starlette.responses import Response
 from ..api import begin, body_schema, respond, run_sync
 from ..context import RequestContext
 from ..errors import ApiError
-from ..schemas.ext_store import ExtStoreHeadsBody, ExtStoreNamespacesBody, ExtStoreSearchBody
+from ..schemas.ext_store import (
+    ExtStoreHeadsBody,
+    ExtStoreNamespacesBody,
+    ExtStoreSearchBody,
+    ExtStoreWatchBody,
+)
 from ..services.ext_store import heads, index_of, namespaces, search
 from ..services.ext_store_index import StoreIndex
+from ..services.ext_store_watch import changes_since, commit_signal
 from ..validation import parse_body
 
 router = APIRouter()
@@ -62,3 +69,26 @@ async def search_route(request: Request) -> Response:
 @router.post("/v1/ext/store/namespaces", openapi_extra=body_schema(ExtStoreNamespacesBody))
 async def namespaces_route(request: Request) -> Response:
     return await _serve(request, ExtStoreNamespacesBody, namespaces)
+
+
+WAKE_S = 1.0  # a waiting watch looks at least this often whether its client is still there
+
+
+@router.post("/v1/ext/store/watch", openapi_extra=body_schema(ExtStoreWatchBody))
+async def watch_route(request: Request) -> Response:
+    """Long poll: answers once a visible item changed after ``after``, or at the timeout."""
+    index = _enabled_index(request)
+    ctx = await begin(request, "read", rate="recall")
+    body = parse_body(ExtStoreWatchBody, ctx.body)
+    signal = commit_signal(request.app.state, ctx.state.db)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + body.timeout_ms / 1000
+    while True:
+        seen = signal.generation
+        answer = await run_sync(changes_since, ctx, body, index)
+        left = deadline - loop.time()
+        if answer["changes"] or answer["reset"] or body.after is None or left <= 0:
+            return respond(ctx, answer)
+        if signal.closing or await request.is_disconnected():
+            return respond(ctx, answer)
+        await signal.wait(seen, min(left, WAKE_S))

@@ -45,3 +45,15 @@ class ExtStoreNamespacesBody(ExtStoreRead):
 
     namespace_prefix: Prefix = Field(default_factory=list)
     now: AwareDatetime | None = None
+
+
+WATCH_TIMEOUT_MAX_MS = 30_000
+
+
+class ExtStoreWatchBody(ExtStoreRead):
+    """Which items changed after a position (long poll; see ``services/ext_store_watch.py``)."""
+
+    after: Annotated[int, Field(ge=0)] | None = None  # None: just tell me the current position
+    epoch: Annotated[str, Field(min_length=1, max_length=64)] | None = None  # of ``after``
+    timeout_ms: Annotated[int, Field(ge=0, le=WATCH_TIMEOUT_MAX_MS)] = 10_000
+    limit: Annotated[int, Field(ge=1, le=10_000)] = 1000

@@ -31,6 +31,8 @@ import bisect
 import json
 import sqlite3
 import threading
+import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -329,6 +331,21 @@ def _namespace(value: Any) -> tuple[str, ...] | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A version added to the index: what ``/v1/ext/store/watch`` reports (to consumers who
+    see ``owner``)."""
+
+    seq: int  # the version node's nodes.seq
+    scope_key: str
+    item: str
+    ns: tuple[str, ...]
+    owner: Owner
+
+
+CHANGES_KEPT = 65_536  # versions remembered for watchers; an older position gets a reset
+
+
 class StoreIndex:
     """Store heads and texts of every scope of one database (see the module docstring)."""
 
@@ -337,6 +354,13 @@ class StoreIndex:
         self.lock = threading.RLock()
         self.scopes: dict[str, Scope] = {}
         self.watermark = 0
+        # The newest versions added, in seq order, and the seq below which changes are no
+        # longer all there (0: every version since the database began is in ``changes``).
+        # ``epoch`` names this process's index: positions are nodes.seq, but a watcher that
+        # sees a new epoch starts over rather than trust a position from another process.
+        self.changes: deque[Change] = deque()
+        self.changes_floor = 0
+        self.epoch = uuid.uuid4().hex
         self._pending: dict[int, tuple[str, Text]] = {}  # text seq -> scope, awaiting a vector
 
     def scope(self, scope_key: str) -> Scope:
@@ -433,6 +457,9 @@ class StoreIndex:
             expires=parse_time(expires_at) if isinstance(expires_at, str) and expires_at else None,
         )
         self.scope(row["scope_key"]).add_version(name, version)
+        if len(self.changes) >= CHANGES_KEPT:
+            self.changes_floor = self.changes.popleft().seq
+        self.changes.append(Change(version.node_seq, str(row["scope_key"]), name, ns, owner))
         return 1
 
     def _fill_pending(self, conn: sqlite3.Connection) -> None:

@@ -108,6 +108,7 @@ class Database:
         self._all_readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._closed = False
+        self._commit_listeners: list[Callable[[], None]] = []
         self._writer = self._connect()
         self._writer.execute("PRAGMA journal_mode=WAL")
         self._writer.execute(f"PRAGMA wal_autocheckpoint={SAFETY_AUTOCHECKPOINT_PAGES}")
@@ -161,6 +162,20 @@ class Database:
                 conn.execute("COMMIT")
             finally:
                 self._write_owner = None
+            self._committed()
+
+    def on_commit(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` after every transaction that commits (on the writing thread,
+        before the writers are woken; keep it short and non-blocking). Errors it raises are
+        logged, never passed to the writer."""
+        self._commit_listeners.append(listener)
+
+    def _committed(self) -> None:
+        for listener in self._commit_listeners:
+            try:
+                listener()
+            except Exception:
+                log.exception("commit listener failed")
 
     def run_write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn(conn)`` in a write transaction, grouped with other waiting requests.
@@ -236,6 +251,7 @@ class Database:
             job.error = exc
         else:
             job.result = result
+            self._committed()
 
     def _run_batch(self, batch: list[_Job[Any]]) -> None:
         """Store ``batch`` in one transaction, a savepoint per job (caller holds the writer)."""
@@ -278,6 +294,8 @@ class Database:
             return
         for job, result in results:
             job.result = result
+        if results:
+            self._committed()
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
