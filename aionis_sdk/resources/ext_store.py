@@ -2,12 +2,15 @@
 
 Call only when ``client.health().supports("ext.store_index")``; a server without it answers
 404 ``route_not_found`` (:class:`~aionis_sdk.NotFoundError`). Reads, so retried like ``find``.
+``watch`` is a long poll: unless a ``timeout`` is passed, its read timeout is the client's plus
+the ``timeout_ms`` it asks the server to wait.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from typing_extensions import Unpack, overload
 
 from .._operations import Operation
@@ -18,12 +21,15 @@ from ..types.ext_store import (
     ExtStoreNamespacesResponse,
     ExtStoreSearchRequest,
     ExtStoreSearchResponse,
+    ExtStoreWatchRequest,
+    ExtStoreWatchResponse,
 )
 from ..types.params import RequestOptionsParams
 from ..types.params_ext_store import (
     ExtStoreHeadsParams,
     ExtStoreNamespacesParams,
     ExtStoreSearchParams,
+    ExtStoreWatchParams,
 )
 from ._resource import AsyncResource, SyncResource
 
@@ -55,6 +61,29 @@ NAMESPACES = Operation(
     ExtStoreNamespacesResponse,
     consumer=True,
 )
+
+WATCH = Operation(
+    "ext_store.watch",
+    "POST",
+    "/v1/ext/store/watch",
+    ExtStoreWatchRequest,
+    ExtStoreWatchResponse,
+    consumer=True,
+)
+DEFAULT_WATCH_MS = 10_000  # the server's default ``timeout_ms``
+
+
+def _long_poll(
+    base: httpx.Timeout, request: ExtStoreWatchRequest | None, params: dict[str, Any]
+) -> dict[str, Any]:
+    """``params`` with a read timeout that outlasts the server's wait, unless one was given."""
+    if "timeout" in params:
+        return params
+    wait_ms = request.timeout_ms if request is not None else params.get("timeout_ms")
+    extra = (DEFAULT_WATCH_MS if wait_ms is None else wait_ms) / 1000
+    read = None if base.read is None else base.read + extra
+    timeout = httpx.Timeout(connect=base.connect, read=read, write=base.write, pool=base.pool)
+    return {**params, "timeout": timeout}
 
 
 class ExtStore(SyncResource):
@@ -96,6 +125,20 @@ class ExtStore(SyncResource):
         """POST /v1/ext/store/namespaces: namespaces with live items under a prefix."""
         return self._client._call(NAMESPACES, request, params)
 
+    @overload
+    def watch(
+        self, request: ExtStoreWatchRequest, /, **options: Unpack[RequestOptionsParams]
+    ) -> ExtStoreWatchResponse: ...
+    @overload
+    def watch(self, /, **params: Unpack[ExtStoreWatchParams]) -> ExtStoreWatchResponse: ...
+    def watch(
+        self, request: ExtStoreWatchRequest | None = None, /, **params: Any
+    ) -> ExtStoreWatchResponse:
+        """POST /v1/ext/store/watch: items changed after a position (long poll)."""
+        return self._client._call(
+            WATCH, request, _long_poll(self._client.config.timeout, request, params)
+        )
+
 
 class AsyncExtStore(AsyncResource):
     @overload
@@ -135,3 +178,17 @@ class AsyncExtStore(AsyncResource):
     ) -> ExtStoreNamespacesResponse:
         """POST /v1/ext/store/namespaces: namespaces with live items under a prefix."""
         return await self._client._call(NAMESPACES, request, params)
+
+    @overload
+    async def watch(
+        self, request: ExtStoreWatchRequest, /, **options: Unpack[RequestOptionsParams]
+    ) -> ExtStoreWatchResponse: ...
+    @overload
+    async def watch(self, /, **params: Unpack[ExtStoreWatchParams]) -> ExtStoreWatchResponse: ...
+    async def watch(
+        self, request: ExtStoreWatchRequest | None = None, /, **params: Any
+    ) -> ExtStoreWatchResponse:
+        """POST /v1/ext/store/watch: items changed after a position (long poll)."""
+        return await self._client._call(
+            WATCH, request, _long_poll(self._client.config.timeout, request, params)
+        )

@@ -41,6 +41,9 @@ from .ext_store import (
     ExtStoreSearchRequest,
     ExtStoreSearchResponse,
     ExtStoreVersion,
+    ExtStoreWatchChange,
+    ExtStoreWatchRequest,
+    ExtStoreWatchResponse,
 )
 from .health import (
     DEFAULT_EMBEDDING_DIM,
@@ -194,6 +197,9 @@ __all__ = [
     "ExtStoreSearchRequest",
     "ExtStoreSearchResponse",
     "ExtStoreVersion",
+    "ExtStoreWatchChange",
+    "ExtStoreWatchRequest",
+    "ExtStoreWatchResponse",
     "FeedbackByOutcome",
     "FeedbackRecord",
     "FindFilters",

@@ -25,6 +25,9 @@ __all__ = [
     "ExtStoreSearchRequest",
     "ExtStoreSearchResponse",
     "ExtStoreVersion",
+    "ExtStoreWatchChange",
+    "ExtStoreWatchRequest",
+    "ExtStoreWatchResponse",
 ]
 
 
@@ -60,6 +63,21 @@ class ExtStoreNamespacesRequest(ReadIdentity):
     now: NonEmptyStr | None = Field(None, description="ISO-8601 time; default: the server's clock.")
 
 
+class ExtStoreWatchRequest(ReadIdentity):
+    """Long poll: the items visible to the consumer that changed after position ``after``.
+
+    Without ``after``: the current position at once. Otherwise the answer comes when a change
+    is committed, or after ``timeout_ms`` with none; ``reset`` means "forget what you know and
+    go on from ``position``" (a position this server cannot answer from, a new ``epoch``, or
+    more than ``limit`` items changed).
+    """
+
+    after: int | None = Field(None, ge=0)
+    epoch: NonEmptyStr | None = Field(None, max_length=64)
+    timeout_ms: int | None = Field(None, ge=0, le=30_000, description="Default 10,000.")
+    limit: int | None = Field(None, ge=1, le=10_000, description="Default 1,000.")
+
+
 class ExtStoreVersion(AionisModel):
     """One version node: its id, client_id, commit and creation time, and its record."""
 
@@ -92,3 +110,19 @@ class ExtStoreNamespacesResponse(AionisModel):
     tenant_id: str | None = None
     scope: str | None = None
     namespaces: list[list[str]]
+
+
+class ExtStoreWatchChange(AionisModel):
+    """An item with a version committed after the position asked about."""
+
+    item: str
+    namespace: list[str]
+
+
+class ExtStoreWatchResponse(AionisModel):
+    tenant_id: str | None = None
+    scope: str | None = None
+    epoch: str
+    position: int
+    reset: bool = False
+    changes: list[ExtStoreWatchChange] = Field(default_factory=list)

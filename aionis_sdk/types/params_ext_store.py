@@ -7,7 +7,12 @@ from typing_extensions import Required
 
 from .params_common import ReadIdentityParams, SequenceNotStr
 
-__all__ = ["ExtStoreHeadsParams", "ExtStoreNamespacesParams", "ExtStoreSearchParams"]
+__all__ = [
+    "ExtStoreHeadsParams",
+    "ExtStoreNamespacesParams",
+    "ExtStoreSearchParams",
+    "ExtStoreWatchParams",
+]
 
 
 class ExtStoreHeadsParams(ReadIdentityParams, total=False):
@@ -33,3 +38,12 @@ class ExtStoreNamespacesParams(ReadIdentityParams, total=False):
 
     namespace_prefix: SequenceNotStr[str] | None
     now: str | None
+
+
+class ExtStoreWatchParams(ReadIdentityParams, total=False):
+    """``client.ext_store.watch(...)`` (:class:`~aionis_sdk.types.ExtStoreWatchRequest`)."""
+
+    after: int | None
+    epoch: str | None
+    timeout_ms: int | None
+    limit: int | None

@@ -48,11 +48,17 @@ CASES = [
         {"namespace_prefix": ["a", "b"]},
         t.ExtStoreNamespacesResponse,
     ),
+    (
+        lambda c: c.ext_store.watch(after=3, epoch="e1", timeout_ms=250, limit=7),
+        "/v1/ext/store/watch",
+        {"after": 3, "epoch": "e1", "timeout_ms": 250, "limit": 7},
+        t.ExtStoreWatchResponse,
+    ),
 ]
 
 
 @pytest.mark.parametrize(
-    ("call", "path", "expected", "model"), CASES, ids=["heads", "search", "ns"]
+    ("call", "path", "expected", "model"), CASES, ids=["heads", "search", "ns", "watch"]
 )
 def test_wire_shape_and_identity(
     make_client: Any,
@@ -80,6 +86,33 @@ def test_invalid_input_fails_before_io(client: Handle, router: respx.MockRouter)
     with pytest.raises(ValidationError):
         client.call(lambda c: c.ext_store.search(limit=0))
     assert not router.calls
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "read_s"),
+    [
+        ({"after": 1, "timeout_ms": 2500}, 7.5),  # the client's 5 s read timeout + the wait
+        ({"after": 1}, 15.0),  # the server's default wait, 10 s
+        ({"after": 1, "timeout_ms": 2500, "timeout": 1.0}, 1.0),  # a timeout given wins
+    ],
+)
+def test_watch_read_timeout_outlasts_the_wait(
+    make_client: Any, router: respx.MockRouter, kwargs: dict[str, Any], read_s: float
+) -> None:
+    client: Handle = make_client(timeout=5.0)
+    route = router.post("/v1/ext/store/watch").mock(return_value=ok(t.ExtStoreWatchResponse))
+    client.call(lambda c: c.ext_store.watch(**kwargs))
+    assert route.calls.last.request.extensions["timeout"]["read"] == read_s
+
+
+def test_watch_with_a_request_model_gets_the_long_timeout(
+    make_client: Any, router: respx.MockRouter
+) -> None:
+    client: Handle = make_client(timeout=5.0)
+    route = router.post("/v1/ext/store/watch").mock(return_value=ok(t.ExtStoreWatchResponse))
+    client.call(lambda c: c.ext_store.watch(t.ExtStoreWatchRequest(after=0, timeout_ms=1000)))
+    assert route.calls.last.request.extensions["timeout"]["read"] == 6.0
+    assert json.loads(route.calls.last.request.content)["timeout_ms"] == 1000
 
 
 def _version_node(item: str, seq: int, ns: list[str], value: dict[str, Any]) -> dict[str, Any]:
@@ -120,6 +153,13 @@ def test_sync_client_against_a_real_server(servers: tuple[str, str]) -> None:
         assert found.items[0].score is None
         assert found.page.has_more is False
         assert c.ext_store.namespaces().namespaces == [["a", "b"]]
+        start = c.ext_store.watch()
+        assert start.changes == [] and not start.reset
+        c.memory.write(input_text="v", nodes=[_version_node("k", 3, ["a", "b"], {"n": 3})])
+        seen = c.ext_store.watch(after=start.position, epoch=start.epoch, timeout_ms=5000)
+        assert [(ch.item, ch.namespace) for ch in seen.changes] == [("k", ["a", "b"])]
+        assert seen.position > start.position and seen.epoch == start.epoch
+        assert c.ext_store.watch(after=start.position, epoch="another").reset
     with AionisClient(base_url=off, agent_id="me") as c:
         assert not c.health().has_capability("ext.store_index")
         with pytest.raises(NotFoundError) as err:
@@ -139,6 +179,13 @@ def test_async_client_against_a_real_server(servers: tuple[str, str]) -> None:
             found = await c.ext_store.search(namespace_prefix=["z"])
             assert [i.version.client_id for i in found.items] == ["lgstore:k:1"]
             assert (await c.ext_store.namespaces()).namespaces == [["z"]]
+            start = await c.ext_store.watch()
+            waiting = asyncio.ensure_future(
+                c.ext_store.watch(after=start.position, timeout_ms=5000)
+            )
+            await c.memory.write(input_text="v", nodes=[_version_node("k", 2, ["z"], {"n": 2})])
+            seen = await waiting
+            assert [(ch.item, ch.namespace) for ch in seen.changes] == [("k", ["z"])]
         async with AsyncAionisClient(base_url=off, agent_id="me") as c:
             with pytest.raises(NotFoundError):
                 await c.ext_store.search()

@@ -63,6 +63,7 @@ PAIRS: dict[type[BaseModel], type] = {
     t.ExtStoreHeadsRequest: pe.ExtStoreHeadsParams,
     t.ExtStoreSearchRequest: pe.ExtStoreSearchParams,
     t.ExtStoreNamespacesRequest: pe.ExtStoreNamespacesParams,
+    t.ExtStoreWatchRequest: pe.ExtStoreWatchParams,
 }
 PARAM_TO_MODEL = {param: model for model, param in PAIRS.items()}
 
