@@ -122,6 +122,11 @@ class AsyncAionisClient(BaseClient):
 
     close = aclose
 
+    @property
+    def is_closed(self) -> bool:
+        """Whether the connection pool this client sends through has been closed."""
+        return self._http.is_closed
+
     async def __aenter__(self) -> AsyncAionisClient:
         return self
 

@@ -112,6 +112,11 @@ class AionisClient(BaseClient):
         if self._owns_http:
             self._http.close()
 
+    @property
+    def is_closed(self) -> bool:
+        """Whether the connection pool this client sends through has been closed."""
+        return self._http.is_closed
+
     def __enter__(self) -> AionisClient:
         return self
 

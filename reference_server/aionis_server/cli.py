@@ -131,15 +131,14 @@ def _run_event_loop(main: Coroutine[Any, Any, None]) -> None:
 class _AnnouncingServer(uvicorn.Server):
     """A uvicorn server that prints its URL once it is bound and the app has started."""
 
-    def __init__(self, config: uvicorn.Config, url: str, app_state: Any) -> None:
+    def __init__(self, config: uvicorn.Config, url: str) -> None:
         super().__init__(config)
         self._url = url
-        self._app_state = app_state
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         # Long polls (``/v1/ext/store/watch``) answer now instead of holding the shutdown,
         # which waits for every request in flight.
-        close_watchers(self._app_state)
+        close_watchers(getattr(self.config.app, "state", None))
         await super().shutdown(sockets=sockets)
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
@@ -168,7 +167,6 @@ def serve(config: ServerConfig, *, log_level: str = "info") -> int:
         # ``http="auto"`` picks httptools (installed with the ``server`` extra) over h11.
         uvicorn.Config(app, log_level=log_level, lifespan="on", access_log=False, http="auto"),
         _display_url(config.host, port),
-        app.state,
     )
     try:
         _run_event_loop(server.serve(sockets=[sock]))

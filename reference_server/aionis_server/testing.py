@@ -20,6 +20,7 @@ import uvicorn
 
 from .app import create_app
 from .config import ServerConfig
+from .services.ext_store_watch import close_watchers
 
 _URL_LINE = re.compile(r"Aionis reference server listening on (http://\S+)")
 
@@ -54,6 +55,10 @@ def wait_healthy(
 class _ThreadServer(uvicorn.Server):
     def install_signal_handlers(self) -> None:  # the host process keeps its own handlers
         return
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        close_watchers(getattr(self.config.app, "state", None))  # answer long polls now
+        await super().shutdown(sockets=sockets)
 
 
 @contextmanager

@@ -15,6 +15,7 @@ calls it in-process; the server calls it on write), so scores are comparable.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -29,7 +30,9 @@ from aionis_server.embeddings import HashingEmbedder
 from aionis_server.testing import serve_in_thread
 
 DIM = 256
-FLAVOURS = ["memory", "aionis"]
+# "aionis-cached": AionisStore with its read cache (read_cache=True; on the stock server the
+# cache is not available and the store reads through, which the suite checks as well).
+FLAVOURS = ["memory", "aionis", "aionis-cached"]
 
 StoreFactory = Callable[..., BaseStore]
 
@@ -69,6 +72,16 @@ def _aionis_index(fields: list[str] | None) -> IndexConfig:
     return {"fields": fields or ["$"]}
 
 
+def _await_cache(store: AionisStore) -> None:
+    """Start a cached store's read cache and wait until it answers (with the extension), so
+    the suite's reads exercise it rather than race its start."""
+    store.batch([])  # the first batch checks /health and starts the cache's watch
+    deadline = time.monotonic() + 10
+    while store.uses_fast_path and not store.cache_info().live:
+        assert time.monotonic() < deadline, "the read cache did not start"
+        time.sleep(0.005)
+
+
 @pytest.fixture(params=FLAVOURS)
 def flavour(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -78,15 +91,22 @@ def flavour(request: pytest.FixtureRequest) -> str:
 def make_store(flavour: str, server_url: str) -> Iterator[StoreFactory]:
     """``make_store(fields=None, **store_kwargs)``: a fresh, empty store (own scope)."""
     clients: list[AionisClient] = []
+    stores: list[AionisStore] = []
 
     def make(fields: list[str] | None = None, **kwargs: Any) -> BaseStore:
         if flavour == "memory":
             return _memory_store(fields)
         client = AionisClient(base_url=server_url, agent_id="suite", scope=fresh_scope())
         clients.append(client)
-        return AionisStore(client, index=_aionis_index(fields), **kwargs)
+        kwargs.setdefault("read_cache", flavour == "aionis-cached")
+        stores.append(AionisStore(client, index=_aionis_index(fields), **kwargs))
+        if kwargs["read_cache"]:
+            _await_cache(stores[-1])
+        return stores[-1]
 
     yield make
+    for store in stores:
+        store.close()
     for client in clients:
         client.close()
 
@@ -95,14 +115,19 @@ def make_store(flavour: str, server_url: str) -> Iterator[StoreFactory]:
 async def amake_store(flavour: str, server_url: str) -> AsyncIterator[StoreFactory]:
     """As ``make_store``, with AionisStore driven by an ``AsyncAionisClient``."""
     aclients: list[AsyncAionisClient] = []
+    stores: list[AionisStore] = []
 
     def make(fields: list[str] | None = None, **kwargs: Any) -> BaseStore:
         if flavour == "memory":
             return _memory_store(fields)
         aclient = AsyncAionisClient(base_url=server_url, agent_id="suite", scope=fresh_scope())
         aclients.append(aclient)
-        return AionisStore(aclient=aclient, index=_aionis_index(fields), **kwargs)
+        kwargs.setdefault("read_cache", flavour == "aionis-cached")
+        stores.append(AionisStore(aclient=aclient, index=_aionis_index(fields), **kwargs))
+        return stores[-1]
 
     yield make
+    for store in stores:
+        store.close()
     for aclient in aclients:
         await aclient.aclose()

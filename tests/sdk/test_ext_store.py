@@ -154,11 +154,13 @@ def test_sync_client_against_a_real_server(servers: tuple[str, str]) -> None:
         assert found.page.has_more is False
         assert c.ext_store.namespaces().namespaces == [["a", "b"]]
         start = c.ext_store.watch()
-        assert start.changes == [] and not start.reset
+        assert start.changes == []
+        assert not start.reset
         c.memory.write(input_text="v", nodes=[_version_node("k", 3, ["a", "b"], {"n": 3})])
         seen = c.ext_store.watch(after=start.position, epoch=start.epoch, timeout_ms=5000)
         assert [(ch.item, ch.namespace) for ch in seen.changes] == [("k", ["a", "b"])]
-        assert seen.position > start.position and seen.epoch == start.epoch
+        assert seen.position > start.position
+        assert seen.epoch == start.epoch
         assert c.ext_store.watch(after=start.position, epoch="another").reset
     with AionisClient(base_url=off, agent_id="me") as c:
         assert not c.health().has_capability("ext.store_index")

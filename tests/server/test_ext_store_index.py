@@ -20,7 +20,12 @@ from aionis_server.config import ApiKeyPrincipal
 from aionis_server.testing import spawn_server
 
 CAP = "ext.store_index"
-ROUTES = ("/v1/ext/store/heads", "/v1/ext/store/search", "/v1/ext/store/namespaces")
+ROUTES = (
+    "/v1/ext/store/heads",
+    "/v1/ext/store/search",
+    "/v1/ext/store/namespaces",
+    "/v1/ext/store/watch",
+)
 DIM = 64
 
 

@@ -1,4 +1,5 @@
-"""Drivers: run a store plan with a sync or an async Aionis client (plus optional embeddings)."""
+"""Drivers: run a store plan with a sync or an async Aionis client (plus optional embeddings,
+and the store's read cache if it has one: see ``._cache``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from langchain_core.embeddings import Embeddings
 
 from aionis_sdk import NotFoundError
 
+from ._cache import MISS, ReadCache
 from ._calls import Call, Plan, as_plain
 
 __all__ = ["arun", "run"]
@@ -52,7 +54,9 @@ async def _async_call(client: Any, embeddings: Embeddings | None, call: Call) ->
         return None
 
 
-def run(client: Any, embeddings: Embeddings | None, plan: Plan[T]) -> T:
+def run(
+    client: Any, embeddings: Embeddings | None, plan: Plan[T], cache: ReadCache | None = None
+) -> T:
     """Drive ``plan`` to completion with a sync ``AionisClient``."""
     response: Any = None
     while True:
@@ -61,10 +65,18 @@ def run(client: Any, embeddings: Embeddings | None, plan: Plan[T]) -> T:
         except StopIteration as stop:
             result: T = stop.value
             return result
-        response = _sync_call(client, embeddings, call)
+        if cache is None:
+            response = _sync_call(client, embeddings, call)
+            continue
+        with cache.around(call) as slot:
+            if slot.response is MISS:
+                slot.response = _sync_call(client, embeddings, call)
+        response = slot.response
 
 
-async def arun(client: Any, embeddings: Embeddings | None, plan: Plan[T]) -> T:
+async def arun(
+    client: Any, embeddings: Embeddings | None, plan: Plan[T], cache: ReadCache | None = None
+) -> T:
     """Drive ``plan`` to completion with an ``AsyncAionisClient``."""
     response: Any = None
     while True:
@@ -73,4 +85,10 @@ async def arun(client: Any, embeddings: Embeddings | None, plan: Plan[T]) -> T:
         except StopIteration as stop:
             result: T = stop.value
             return result
-        response = await _async_call(client, embeddings, call)
+        if cache is None:
+            response = await _async_call(client, embeddings, call)
+            continue
+        with cache.around(call) as slot:
+            if slot.response is MISS:
+                slot.response = await _async_call(client, embeddings, call)
+        response = slot.response

@@ -7,7 +7,7 @@ import dataclasses
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from langchain_core.embeddings import Embeddings
 from langgraph.store.base import (
@@ -27,6 +27,7 @@ from langgraph.store.base import (
 from aionis_sdk import AionisClient, AsyncAionisClient
 
 from .._records import Identity, resolve_agent
+from ._cache import ReadCache
 from ._calls import Plan
 from ._drivers import arun, run
 from ._encoding import DEFAULT_AGENT_ID, item_id
@@ -34,10 +35,19 @@ from ._ext import CAPABILITY, ext_heads
 from ._plans import Known, Settings, get_plan, list_namespaces_plan, put_plan
 from ._search import search_plan
 
-__all__ = ["DEFAULT_DIM", "AionisStore"]
+__all__ = ["DEFAULT_DIM", "AionisStore", "CacheInfo"]
 
 DEFAULT_DIM = 1536  # what to assume when /health advertises no embedding.dim (spec §8.7)
 Lane = Literal["private", "shared"]
+
+
+class CacheInfo(NamedTuple):
+    """``AionisStore.cache_info()``: the read cache's counters (as ``functools.lru_cache``)."""
+
+    hits: int
+    misses: int
+    size: int
+    live: bool  # reads are answered from the cache now (the server's watch is working)
 
 
 def _utcnow() -> datetime:
@@ -92,6 +102,12 @@ class AionisStore(BaseStore):
     When the server advertises the optional ``ext.store_index`` extension in ``/health``
     (checked once per store), get, search and list_namespaces take one request each through
     it; otherwise (or with ``fast_path=False``) they use the stock API. Results are the same.
+
+    ``read_cache=True`` (needs the extension; ignored without it) answers repeated ``get`` and
+    listing ``search`` calls from memory, kept coherent by a background long poll on the
+    server: this store reads its own writes at once, other processes' writes one notification
+    after their commit (see ``aionis_langgraph.store._cache``). Call :meth:`close` (or use
+    :meth:`from_url`) to stop its thread; :meth:`cache_info` gives its counters.
     """
 
     supports_ttl = True
@@ -107,6 +123,7 @@ class AionisStore(BaseStore):
         lane: Lane = "private",
         clock: Callable[[], datetime] = _utcnow,
         fast_path: bool = True,
+        read_cache: bool = False,
     ) -> None:
         if client is None and aclient is None:
             raise ValueError("AionisStore needs an AionisClient and/or an AsyncAionisClient")
@@ -137,6 +154,11 @@ class AionisStore(BaseStore):
         # Whether the server's optional ext.store_index is used: decided by the first batch
         # from /health (one request per store), unless ``fast_path=False`` rules it out.
         self._capabilities_checked = not fast_path
+        if read_cache and not fast_path:
+            raise ValueError("read_cache=True needs the fast path (fast_path=True)")
+        self._read_cache_wanted = read_cache
+        self._cache: ReadCache | None = None
+        self._cache_client: AionisClient | None = None  # owned: made for an async-only store
 
     # -- constructors -------------------------------------------------------------
 
@@ -150,11 +172,16 @@ class AionisStore(BaseStore):
         ttl: TTLConfig | None = None,
         agent_id: str = DEFAULT_AGENT_ID,
         lane: Lane = "private",
+        read_cache: bool = False,
         **client_options: Any,
     ) -> Iterator[AionisStore]:
         """A store over a new sync client (async methods run it in a worker thread)."""
         with AionisClient(base_url=base_url, agent_id=agent_id, **client_options) as client:
-            yield cls(client, index=index, ttl=ttl, lane=lane)
+            store = cls(client, index=index, ttl=ttl, lane=lane, read_cache=read_cache)
+            try:
+                yield store
+            finally:
+                store.close()
 
     @classmethod
     @asynccontextmanager
@@ -166,6 +193,7 @@ class AionisStore(BaseStore):
         ttl: TTLConfig | None = None,
         agent_id: str = DEFAULT_AGENT_ID,
         lane: Lane = "private",
+        read_cache: bool = False,
         **client_options: Any,
     ) -> AsyncIterator[AionisStore]:
         """A store over new async and sync clients (so sync graph calls work too)."""
@@ -173,7 +201,13 @@ class AionisStore(BaseStore):
             base_url=base_url, agent_id=agent_id, **client_options
         ) as aclient:
             with AionisClient(base_url=base_url, agent_id=agent_id, **client_options) as client:
-                yield cls(client, aclient=aclient, index=index, ttl=ttl, lane=lane)
+                store = cls(
+                    client, aclient=aclient, index=index, ttl=ttl, lane=lane, read_cache=read_cache
+                )
+                try:
+                    yield store
+                finally:
+                    store.close()
 
     # -- batch --------------------------------------------------------------------
 
@@ -196,6 +230,34 @@ class AionisStore(BaseStore):
             self._capabilities_checked = True
         dim = self._dim_of(health) if self._settings.client_embed else None
         return self._settings_with_dim(dim)
+
+    def _read_cache(self) -> ReadCache | None:
+        """The read cache, started on the first batch that knows the extension is there."""
+        if self._cache is None and self._read_cache_wanted and self._settings.ext:
+            watcher = self._client.with_options() if self._client is not None else None
+            if watcher is None:
+                assert self._aclient is not None
+                config = self._aclient.config
+                fields = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
+                watcher = self._cache_client = AionisClient(**fields)
+            self._cache = ReadCache(watcher)
+            self._cache.start()
+        return self._cache
+
+    def cache_info(self) -> CacheInfo:
+        """Hits, misses and size of the read cache, and whether it is answering now (all
+        zero and False without ``read_cache=True`` or before the first operation)."""
+        cache = self._cache
+        if cache is None:
+            return CacheInfo(0, 0, 0, False)
+        return CacheInfo(cache.hits, cache.misses, cache.size, cache.live)
+
+    def close(self) -> None:
+        """Stop the read cache's thread (if any). The clients stay open: they are yours."""
+        if self._cache is not None:
+            self._cache.close()
+        if self._cache_client is not None:
+            self._cache_client.close()
 
     @property
     def uses_fast_path(self) -> bool:
@@ -225,7 +287,8 @@ class AionisStore(BaseStore):
         settings = self._settings
         if self._needs_health():
             settings = self._settings_from(self._client.health())
-        return run(self._client, self.embeddings, batch_plan(op_list, settings))
+        plan = batch_plan(op_list, settings)
+        return run(self._client, self.embeddings, plan, self._read_cache())
 
     async def abatch(self, ops: Iterable[Op]) -> list[Result]:
         op_list = self._prepare(ops)
@@ -234,4 +297,5 @@ class AionisStore(BaseStore):
         settings = self._settings
         if self._needs_health():
             settings = self._settings_from(await self._aclient.health())
-        return await arun(self._aclient, self.embeddings, batch_plan(op_list, settings))
+        plan = batch_plan(op_list, settings)
+        return await arun(self._aclient, self.embeddings, plan, self._read_cache())

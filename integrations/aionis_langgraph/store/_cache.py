@@ -1,0 +1,269 @@
+"""Opt-in read cache of an ``AionisStore`` (``read_cache=True``), kept coherent by the server.
+
+The store's reads are answered from memory when they were answered before and nothing they
+depend on has changed since; otherwise they go to the server as usual and the answer is kept.
+What "nothing has changed" rests on:
+
+* **Other writers**: a background thread keeps one long poll open on the server's
+  ``/v1/ext/store/watch`` (``ext.store_index``). The server answers it as soon as a version the
+  store's agent can see is committed, naming each item and its namespace; the thread drops the
+  cached answers that could include them (a ``get`` of that item, a listing whose namespace
+  prefix covers that namespace) and polls again from the new position. A write by another
+  process is so seen here within one notification (a round trip after its commit), not at
+  once: this is the consistency the cache trades for reads that cost no request.
+* **This store's own writes**: a put or delete drops the cached answers about its item as
+  soon as the write returns (or fails: it may have been stored), before the next read, so a
+  store always reads its own writes.
+* **Races**: an answer is kept only if no change arrived between sending its request and
+  keeping it (a generation counter), so an answer computed before a change is never kept
+  after that change was applied.
+* **No watch, no cache**: until the first watch answer, and whenever a watch fails (the cache
+  is emptied; the thread retries every :data:`RETRY_S`), reads go to the server. A watch
+  answer with ``reset`` (the server restarted, or too much changed) empties the cache.
+
+What is cached: ``get`` (a version head) and searches *without* a query (a listing, with or
+without a filter). Searches by meaning and ``list_namespaces`` always go to the server, and so
+do answers that hold an item with an expiry (a TTL could end or be refreshed by the read).
+Answers are kept as ``marshal`` bytes and decoded on each hit, so callers never share (and
+cannot corrupt) a cached object. At most :data:`MAX_ENTRIES` answers are kept, least recently
+used first out.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import marshal
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from aionis_sdk import AionisClient
+
+from ._calls import Call
+from ._encoding import is_version_slots
+
+__all__ = ["MAX_ENTRIES", "MISS", "RETRY_S", "WAIT_MS", "ReadCache"]
+
+log = logging.getLogger("aionis_langgraph.store.cache")
+
+MISS: Any = object()
+MAX_ENTRIES = 10_000
+WAIT_MS = 10_000  # how long one watch waits on the server for a change
+RETRY_S = 0.5  # after a failed watch
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    blob: bytes
+    now: str | None  # ext_search: the store clock the answer was computed at
+    items: frozenset[str] = frozenset()  # ext_heads: the items asked about
+    prefix: tuple[str, ...] | None = None  # ext_search: the namespace prefix
+
+
+@dataclass(slots=True)
+class Slot:
+    """One call through :meth:`ReadCache.around`: the cached answer, else the caller's."""
+
+    response: Any = MISS
+    key: str | None = None
+    generation: int = 0
+    items: frozenset[str] = field(default_factory=frozenset)
+
+
+def _key(call: Call) -> str | None:
+    """The cache key of a call that may be answered from the cache (None: never)."""
+    if call.name == "ext_heads":
+        return "h" + json.dumps(call.kwargs["items"])
+    if call.name == "ext_search":
+        kwargs = call.kwargs
+        if kwargs.get("query_text") is not None or kwargs.get("query_embedding") is not None:
+            return None
+        rest = {k: v for k, v in kwargs.items() if k != "now"}
+        return "s" + json.dumps(rest, sort_keys=True, default=str)
+    return None
+
+
+def _expires(version: Any) -> bool:
+    slots = version.get("slots") if isinstance(version, Mapping) else None
+    return isinstance(slots, Mapping) and bool(slots.get("expires_at"))
+
+
+def _cacheable(call: Call, response: Any) -> bool:
+    """Whether an answer holds no item with an expiry (see the module docstring)."""
+    if not isinstance(response, Mapping):
+        return False
+    if call.name == "ext_heads":
+        return not any(_expires(head) for head in response.get("heads") or [])
+    return not any(_expires(entry.get("version")) for entry in response.get("items") or [])
+
+
+def _written(call: Call) -> tuple[frozenset[str], list[tuple[str, ...]]] | None:
+    """Items and namespaces of the versions a ``write`` call stores (None: not known)."""
+    items: set[str] = set()
+    namespaces: list[tuple[str, ...]] = []
+    for node in call.kwargs.get("nodes") or []:
+        slots = node.get("slots") if isinstance(node, Mapping) else None
+        if not is_version_slots(slots):
+            continue
+        assert isinstance(slots, Mapping)
+        item, ns = slots.get("item"), slots.get("ns")
+        if not isinstance(item, str) or not isinstance(ns, (list, tuple)):
+            return None
+        items.add(item)
+        namespaces.append(tuple(str(label) for label in ns))
+    return frozenset(items), namespaces
+
+
+class ReadCache:
+    """The cache of one store: entries, the watch thread, and the driver hook :meth:`around`."""
+
+    def __init__(self, client: AionisClient, *, wait_ms: int = WAIT_MS) -> None:
+        self._client = client
+        self._wait_ms = wait_ms
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._generation = 0  # bumped by every invalidation
+        self._live = False  # a watch has answered and none has failed since
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.hits = 0
+        self.misses = 0
+
+    # -- the watch thread ---------------------------------------------------------
+
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is not None or self._stop.is_set():
+                return
+            self._thread = threading.Thread(
+                target=self._watch, name="aionis-store-read-cache", daemon=True
+            )
+            self._thread.start()
+
+    def close(self) -> None:
+        """Stop the watch thread (within one watch wait) and forget every entry."""
+        self._stop.set()
+        self._drop_all(live=False)
+
+    @property
+    def size(self) -> int:
+        return len(self._entries)
+
+    @property
+    def live(self) -> bool:
+        """Whether reads are being answered from the cache now."""
+        return self._live
+
+    def _watch(self) -> None:
+        after: int | None = None
+        epoch: str | None = None
+        while not self._stop.is_set():
+            try:
+                answer = self._client.ext_store.watch(
+                    after=after, epoch=epoch, timeout_ms=self._wait_ms
+                )
+            except Exception as exc:  # the server is away: read through until it is back
+                if self._client.is_closed:  # the store's client was closed: nothing to watch
+                    self.close()
+                    return
+                if self._live:
+                    log.warning("store read cache off until the watch works again: %s", exc)
+                self._drop_all(live=False)
+                after = epoch = None
+                self._stop.wait(RETRY_S)
+                continue
+            if self._stop.is_set():
+                return
+            if after is None or answer.reset or answer.epoch != epoch:
+                self._drop_all(live=True)
+            else:
+                self._invalidate(
+                    frozenset(change.item for change in answer.changes),
+                    [tuple(change.namespace) for change in answer.changes],
+                )
+            after, epoch = answer.position, answer.epoch
+
+    # -- invalidation -------------------------------------------------------------
+
+    def _drop_all(self, *, live: bool) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._generation += 1
+            self._live = live and not self._stop.is_set()
+
+    def _invalidate(self, items: frozenset[str], namespaces: list[tuple[str, ...]]) -> None:
+        if not items and not namespaces:
+            return
+        with self._lock:
+            self._generation += 1
+            stale = [
+                key
+                for key, entry in self._entries.items()
+                if (entry.items and not entry.items.isdisjoint(items))
+                or (
+                    entry.prefix is not None
+                    and any(ns[: len(entry.prefix)] == entry.prefix for ns in namespaces)
+                )
+            ]
+            for key in stale:
+                del self._entries[key]
+
+    # -- the driver hook ----------------------------------------------------------
+
+    @contextmanager
+    def around(self, call: Call) -> Iterator[Slot]:
+        """Wrap one call of a plan: ``slot.response`` is the cached answer on a hit; else the
+        caller sets it to the server's, which is kept if it may be. A ``write`` drops what it
+        makes stale when it returns or fails."""
+        slot = Slot(key=_key(call))
+        entry: _Entry | None = None
+        if slot.key is not None:
+            with self._lock:
+                entry = self._entries.get(slot.key) if self._live else None
+                fresh = entry is not None and (
+                    entry.now is None or str(call.kwargs.get("now") or "") >= entry.now
+                )
+                if fresh:
+                    self._entries.move_to_end(slot.key)
+                    self.hits += 1
+                else:
+                    self.misses += 1
+                slot.generation = self._generation
+            if fresh and entry is not None:
+                slot.response = marshal.loads(entry.blob)
+                yield slot
+                return
+        try:
+            yield slot
+        finally:
+            if call.name == "write":
+                written = _written(call)
+                if written is None:
+                    self._drop_all(live=self._live)
+                else:
+                    self._invalidate(*written)
+        if slot.key is not None and slot.response is not MISS and _cacheable(call, slot.response):
+            self._keep(call, slot)
+
+    def _keep(self, call: Call, slot: Slot) -> None:
+        assert slot.key is not None
+        try:
+            blob = marshal.dumps(slot.response)
+        except ValueError:  # not plain JSON-like data: do not keep it
+            return
+        if call.name == "ext_heads":
+            entry = _Entry(blob, None, items=frozenset(call.kwargs["items"]))
+        else:
+            prefix = tuple(call.kwargs.get("namespace_prefix") or ())
+            entry = _Entry(blob, str(call.kwargs.get("now") or ""), prefix=prefix)
+        with self._lock:
+            if not self._live or self._generation != slot.generation:
+                return  # the cache was off, or something changed while the request was out
+            self._entries[slot.key] = entry
+            self._entries.move_to_end(slot.key)
+            while len(self._entries) > MAX_ENTRIES:
+                self._entries.popitem(last=False)
