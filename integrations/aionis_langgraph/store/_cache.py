@@ -36,9 +36,9 @@ import logging
 import marshal
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from aionis_sdk import AionisClient
@@ -60,6 +60,7 @@ RETRY_S = 0.5  # after a failed watch
 class _Entry:
     blob: bytes
     now: str | None  # ext_search: the store clock the answer was computed at
+    versions: frozenset[str]  # client_ids of the versions in the answer
     items: frozenset[str] = frozenset()  # ext_heads: the items asked about
     prefix: tuple[str, ...] | None = None  # ext_search: the namespace prefix
 
@@ -71,7 +72,10 @@ class Slot:
     response: Any = MISS
     key: str | None = None
     generation: int = 0
-    items: frozenset[str] = field(default_factory=frozenset)
+
+
+# (item, namespace, client_id of the version; None: "changed, version unknown")
+Seen = tuple[str, tuple[str, ...], str | None]
 
 
 def _key(call: Call) -> str | None:
@@ -101,21 +105,48 @@ def _cacheable(call: Call, response: Any) -> bool:
     return not any(_expires(entry.get("version")) for entry in response.get("items") or [])
 
 
-def _written(call: Call) -> tuple[frozenset[str], list[tuple[str, ...]]] | None:
-    """Items and namespaces of the versions a ``write`` call stores (None: not known)."""
-    items: set[str] = set()
-    namespaces: list[tuple[str, ...]] = []
+def _seen(slots: Any, client_id: Any) -> Seen | None:
+    """A version's item, namespace and client_id, if its slots are a store version's."""
+    if not is_version_slots(slots):
+        return None
+    item, ns = slots.get("item"), slots.get("ns")
+    if not isinstance(item, str) or not isinstance(ns, (list, tuple)):
+        return None
+    return (
+        item,
+        tuple(str(label) for label in ns),
+        client_id if isinstance(client_id, str) else None,
+    )
+
+
+def _versions(call: Call, response: Mapping[str, Any]) -> list[Seen]:
+    """The versions an ``ext_heads`` or ``ext_search`` answer holds."""
+    nodes: list[Any]
+    if call.name == "ext_heads":
+        nodes = list(response.get("heads") or [])
+    else:
+        nodes = [e.get("version") for e in response.get("items") or [] if isinstance(e, Mapping)]
+    out: list[Seen] = []
+    for node in nodes:
+        if isinstance(node, Mapping):
+            seen = _seen(node.get("slots"), node.get("client_id"))
+            if seen is not None:
+                out.append(seen)
+    return out
+
+
+def _written(call: Call) -> list[Seen] | None:
+    """The versions a ``write`` call stores, version unknown (None: cannot tell)."""
+    out: list[Seen] = []
     for node in call.kwargs.get("nodes") or []:
         slots = node.get("slots") if isinstance(node, Mapping) else None
         if not is_version_slots(slots):
             continue
-        assert isinstance(slots, Mapping)
-        item, ns = slots.get("item"), slots.get("ns")
-        if not isinstance(item, str) or not isinstance(ns, (list, tuple)):
+        seen = _seen(slots, None)
+        if seen is None:
             return None
-        items.add(item)
-        namespaces.append(tuple(str(label) for label in ns))
-    return frozenset(items), namespaces
+        out.append((seen[0], seen[1], None))
+    return out
 
 
 class ReadCache:
@@ -126,7 +157,10 @@ class ReadCache:
         self._wait_ms = wait_ms
         self._lock = threading.Lock()
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
-        self._generation = 0  # bumped by every invalidation
+        # Which entries a change can touch: gets by item, listings by namespace prefix.
+        self._by_item: dict[str, set[str]] = {}
+        self._by_prefix: dict[tuple[str, ...], set[str]] = {}
+        self._generation = 0  # bumped whenever an answer in flight may have become stale
         self._live = False  # a watch has answered and none has failed since
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -181,36 +215,63 @@ class ReadCache:
             if after is None or answer.reset or answer.epoch != epoch:
                 self._drop_all(live=True)
             else:
-                self._invalidate(
-                    frozenset(change.item for change in answer.changes),
-                    [tuple(change.namespace) for change in answer.changes],
-                )
+                changes = [(ch.item, tuple(ch.namespace), None) for ch in answer.changes]
+                with self._lock:
+                    self._drop_stale(changes)
             after, epoch = answer.position, answer.epoch
 
-    # -- invalidation -------------------------------------------------------------
+    # -- entries (call with the lock held) ----------------------------------------
 
     def _drop_all(self, *, live: bool) -> None:
         with self._lock:
             self._entries.clear()
+            self._by_item.clear()
+            self._by_prefix.clear()
             self._generation += 1
             self._live = live and not self._stop.is_set()
 
-    def _invalidate(self, items: frozenset[str], namespaces: list[tuple[str, ...]]) -> None:
-        if not items and not namespaces:
+    def _add(self, key: str, entry: _Entry) -> None:
+        self._remove(key)
+        self._entries[key] = entry
+        for item in entry.items:
+            self._by_item.setdefault(item, set()).add(key)
+        if entry.prefix is not None:
+            self._by_prefix.setdefault(entry.prefix, set()).add(key)
+        while len(self._entries) > MAX_ENTRIES:
+            self._remove(next(iter(self._entries)))
+
+    def _remove(self, key: str) -> None:
+        entry = self._entries.pop(key, None)
+        if entry is None:
             return
-        with self._lock:
-            self._generation += 1
-            stale = [
-                key
-                for key, entry in self._entries.items()
-                if (entry.items and not entry.items.isdisjoint(items))
-                or (
-                    entry.prefix is not None
-                    and any(ns[: len(entry.prefix)] == entry.prefix for ns in namespaces)
-                )
-            ]
-            for key in stale:
-                del self._entries[key]
+        for item in entry.items:
+            keys = self._by_item.get(item)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self._by_item[item]
+        if entry.prefix is not None:
+            keys = self._by_prefix.get(entry.prefix)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self._by_prefix[entry.prefix]
+
+    def _drop_stale(self, seen: Sequence[Seen]) -> None:
+        """Drop the entries that may answer differently now that these versions exist: a get
+        of the item, a listing whose prefix covers its namespace, unless the entry holds that
+        very version (``None``: a change, so every such entry)."""
+        if not seen:
+            return
+        self._generation += 1
+        for item, ns, client_id in seen:
+            keys = set(self._by_item.get(item, ()))
+            for depth in range(len(ns) + 1):
+                keys.update(self._by_prefix.get(ns[:depth], ()))
+            for key in keys:
+                entry = self._entries.get(key)
+                if entry is not None and (client_id is None or client_id not in entry.versions):
+                    self._remove(key)
 
     # -- the driver hook ----------------------------------------------------------
 
@@ -224,16 +285,16 @@ class ReadCache:
         if slot.key is not None:
             with self._lock:
                 entry = self._entries.get(slot.key) if self._live else None
-                fresh = entry is not None and (
+                if entry is not None and (
                     entry.now is None or str(call.kwargs.get("now") or "") >= entry.now
-                )
-                if fresh:
+                ):
                     self._entries.move_to_end(slot.key)
                     self.hits += 1
                 else:
+                    entry = None
                     self.misses += 1
                 slot.generation = self._generation
-            if fresh and entry is not None:
+            if entry is not None:
                 slot.response = marshal.loads(entry.blob)
                 yield slot
                 return
@@ -245,25 +306,34 @@ class ReadCache:
                 if written is None:
                     self._drop_all(live=self._live)
                 else:
-                    self._invalidate(*written)
-        if slot.key is not None and slot.response is not MISS and _cacheable(call, slot.response):
-            self._keep(call, slot)
+                    with self._lock:
+                        self._drop_stale(written)
+        if slot.key is not None and isinstance(slot.response, Mapping):
+            self._learn(call, slot)
 
-    def _keep(self, call: Call, slot: Slot) -> None:
+    def _learn(self, call: Call, slot: Slot) -> None:
+        """A fresh answer: entries holding other versions of its items go (so this store
+        never answers with an older version of an item than one it has read), and the answer
+        is kept if nothing changed while it was out and it holds no expiring item."""
         assert slot.key is not None
-        try:
-            blob = marshal.dumps(slot.response)
-        except ValueError:  # not plain JSON-like data: do not keep it
-            return
-        if call.name == "ext_heads":
-            entry = _Entry(blob, None, items=frozenset(call.kwargs["items"]))
-        else:
-            prefix = tuple(call.kwargs.get("namespace_prefix") or ())
-            entry = _Entry(blob, str(call.kwargs.get("now") or ""), prefix=prefix)
+        response: Mapping[str, Any] = slot.response
+        versions = _versions(call, response)
+        entry: _Entry | None = None
+        if isinstance(response, dict) and _cacheable(call, response):
+            try:
+                blob = marshal.dumps(response)
+            except ValueError:  # not plain JSON-like data: do not keep it
+                blob = b""
+            cids = frozenset(cid for _, _, cid in versions if cid is not None)
+            if not blob:
+                entry = None
+            elif call.name == "ext_heads":
+                entry = _Entry(blob, None, cids, items=frozenset(call.kwargs["items"]))
+            else:
+                prefix = tuple(call.kwargs.get("namespace_prefix") or ())
+                entry = _Entry(blob, str(call.kwargs.get("now") or ""), cids, prefix=prefix)
         with self._lock:
-            if not self._live or self._generation != slot.generation:
-                return  # the cache was off, or something changed while the request was out
-            self._entries[slot.key] = entry
-            self._entries.move_to_end(slot.key)
-            while len(self._entries) > MAX_ENTRIES:
-                self._entries.popitem(last=False)
+            keep = entry is not None and self._live and self._generation == slot.generation
+            self._drop_stale(versions)  # bumps the generation: older answers in flight go
+            if keep and entry is not None:
+                self._add(slot.key, entry)
