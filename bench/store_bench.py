@@ -11,7 +11,12 @@ to slow the next call of another store). Operations: ``put`` (an overwrite of an
 ``get``, ``search`` (one namespace, limit 10, no query), ``search+filter`` (one namespace, an
 equality filter) and ``search+query`` (by meaning, limit 10). An ``HTTP floor`` row sends the
 fast path's own request again (the one it has just sent) with a bare ``httpx.Client``: the
-cost of one round trip to the same server without the SDK or the store.
+cost of one round trip to the same server without the SDK or the store. A **read cache** row is
+a third AionisStore on the same server with ``read_cache=True``, measured on *repeat reads*:
+each timed get and listing is the second of two identical calls (the first, untimed, fills the
+cache), which is what the cache is for (an agent reading the same memories turn after turn);
+its first reads cost what the fast path's do. Its puts and searches by meaning (never cached)
+are timed as they come.
 
 AionisStore talks to one reference-server subprocess (``aionis-server``, default settings:
 deterministic-hash embeddings, the optional ``ext.store_index`` extension on) over a real
@@ -113,6 +118,8 @@ STOCK = "AionisStore, stock API"
 MEMORY = "InMemoryStore"
 FLOOR = "HTTP floor: the fast path's request, raw httpx"
 FLOOR_OPS = ("get", "search", "search+filter", "search+query")
+CACHED = "AionisStore, fast path + read cache (repeat reads)"
+REPEATED = ("get", "search", "search+filter")  # the cached store's timed call is the second
 
 
 def _replay(raw: httpx.Client, sent: list[httpx.Request]) -> None:
@@ -152,9 +159,21 @@ def _sqlite_connect(path: str) -> tuple[Any, bool]:
     return conn, loads
 
 
-def run(n: int, samples: int) -> tuple[dict[str, dict[str, list[float]]], dict[str, float], float]:
-    results: dict[str, dict[str, list[float]]] = {}
+Results = dict[str, dict[str, list[float]]]
+
+
+def _await_cache(store: AionisStore) -> None:
+    deadline = time.monotonic() + 30
+    while not store.cache_info().live:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the read cache did not start")
+        time.sleep(0.01)
+
+
+def run(n: int, samples: int) -> tuple[Results, dict[str, float], float, list[str]]:
+    results: Results = {}
     loads: dict[str, float] = {}
+    notes: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         index: IndexConfig = {"dims": 1536, "embed": _embed, "fields": ["text"]}
         memory = InMemoryStore(index=index)
@@ -166,16 +185,19 @@ def run(n: int, samples: int) -> tuple[dict[str, dict[str, list[float]]], dict[s
             AionisClient(base_url=url, agent_id="langgraph") as client,
             httpx.Client(event_hooks={"request": [sent.append]}) as fast_http,
             AionisClient(base_url=url, agent_id="langgraph", http_client=fast_http) as fast_client,
+            AionisClient(base_url=url, agent_id="langgraph") as cached_client,
             httpx.Client() as raw,
         ):
             sqlite.setup()
             stock = AionisStore(client, index={"fields": ["text"]}, fast_path=False)
             fast = AionisStore(fast_client, index={"fields": ["text"]})
+            cached = AionisStore(cached_client, index={"fields": ["text"]}, read_cache=True)
             stores: dict[str, tuple[BaseStore, bool]] = {
                 MEMORY: (memory, True),
                 sqlite_name(vectors): (sqlite, vectors),
                 STOCK: (stock, True),
                 FAST: (fast, True),
+                CACHED: (cached, True),
             }
             for name in (MEMORY, sqlite_name(vectors), STOCK):
                 loads[name] = _load(stores[name][0], n)
@@ -184,6 +206,8 @@ def run(n: int, samples: int) -> tuple[dict[str, dict[str, list[float]]], dict[s
             fast.search(("bench",), limit=1)  # builds the server's head table: timed apart
             first = time.perf_counter() - start
             assert fast.uses_fast_path, "the server should advertise ext.store_index"
+            cached.search(("bench",), limit=1)
+            _await_cache(cached)
             ops = {name: _ops(store, n, query) for name, (store, query) in stores.items()}
             ops[FLOOR] = {op: lambda s: _replay(raw, sent) for op in FLOOR_OPS}
             for op in ops[MEMORY]:
@@ -193,10 +217,13 @@ def run(n: int, samples: int) -> tuple[dict[str, dict[str, list[float]]], dict[s
                 # The stock-API store's calls keep the server busy for tens of ms (scans,
                 # recall), which would spill into the next call: it gets its own pass. The
                 # floor replays the request the fast path has just sent.
-                for group in ((MEMORY, sqlite_name(vectors), FAST, FLOOR), (STOCK,)):
+                interleaved = (MEMORY, sqlite_name(vectors), FAST, FLOOR, CACHED)
+                for group in (interleaved, (STOCK,)):
                     for s in range(samples):
                         for name in group:
                             if op in ops[name]:
+                                if name == CACHED and op in REPEATED:
+                                    ops[name][op](s)  # the first read fills the cache
                                 results[name][op].append(_timed(ops[name][op], s))
                 print(
                     op,
@@ -207,8 +234,14 @@ def run(n: int, samples: int) -> tuple[dict[str, dict[str, list[float]]], dict[s
                     },
                     flush=True,
                 )
+            info = cached.cache_info()
+            notes.append(
+                f"read cache counters at the end: {info.hits} hits, {info.misses} misses, "
+                f"{info.size} answers kept"
+            )
+            cached.close()
         conn.close()
-    return results, loads, first
+    return results, loads, first, notes
 
 
 def _row(values: list[float]) -> str:
@@ -217,7 +250,7 @@ def _row(values: list[float]) -> str:
 
 
 def render(
-    results: dict[str, dict[str, list[float]]], loads: dict[str, float], first: float, n: int
+    results: Results, loads: dict[str, float], first: float, n: int, notes: Sequence[str] = ()
 ) -> str:
     when = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     sqlite = next(name for name in results if name.startswith("SqliteStore"))
@@ -257,6 +290,11 @@ def render(
         if op in results[sqlite]:
             ratio = statistics.median(results[FLOOR][op]) / statistics.median(results[sqlite][op])
             lines.append(f"- {FLOOR} / SqliteStore, {op} p50: {ratio:.1f}x")
+    for op in results[CACHED]:
+        if op in results[sqlite]:
+            ratio = statistics.median(results[CACHED][op]) / statistics.median(results[sqlite][op])
+            lines.append(f"- {CACHED} / SqliteStore, {op} p50: {ratio:.1f}x")
+    lines.extend(f"- {note}" for note in notes)
     for name in (FAST, STOCK):
         for op in results[sqlite]:
             ratio = statistics.median(results[name][op]) / statistics.median(results[sqlite][op])
@@ -277,8 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
-    results, loads, first = run(args.items, args.samples)
-    text = render(results, loads, first, args.items)
+    results, loads, first, notes = run(args.items, args.samples)
+    text = render(results, loads, first, args.items, notes)
     print(text)
     if not args.no_write:
         replace_section(text, generated_until=r"^### [\d,]+ items$")

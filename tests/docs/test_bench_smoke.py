@@ -4,6 +4,7 @@ someone needs its figures."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +43,7 @@ def test_store_bench_compares_every_store_and_operation() -> None:
         "SqliteStore",
         "AionisStore, stock API",
         "AionisStore, fast path",
+        "AionisStore, fast path + read cache (repeat reads)",
     ):
         for op in ("put", "get", "search", "search+filter"):
             assert f"| {store}" in out
@@ -50,3 +52,6 @@ def test_store_bench_compares_every_store_and_operation() -> None:
             ), (store, op)
     assert "/ SqliteStore, search p50:" in out
     assert "| HTTP floor: the fast path's request, raw httpx | search |" in out
+    counters = re.search(r"read cache counters at the end: (\d+) hits", out)
+    assert counters is not None
+    assert int(counters.group(1)) > 0  # the repeat reads were answered by the cache
