@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -192,6 +193,22 @@ def test_expiring_items_and_search_by_meaning_always_ask_the_server(
         reads = [path for path in sent if path != "/v1/memory/write"]
         assert reads.count("/v1/ext/store/search") == 4
         assert store.cache_info().hits == 0
+
+
+def test_a_listing_is_not_served_for_an_earlier_clock(aionis_server_url: str) -> None:
+    """A listing is evaluated at the store's clock (TTLs); one kept at a later time is not an
+    answer for an earlier one, where an item expired since could still be live."""
+    moments = [datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)]
+    with cached_store(aionis_server_url, _scope(), clock=lambda: moments[-1]) as (store, sent):
+        store.put(("clock",), "k", {"v": 1})
+        _until_hit(store, lambda: store.search(("clock",)))
+        sent.clear()
+        moments.append(moments[0] + timedelta(minutes=5))
+        store.search(("clock",))  # later: the kept answer serves
+        assert sent == []
+        moments.append(moments[0] - timedelta(minutes=5))
+        store.search(("clock",))  # earlier: asks the server
+        assert sent == ["/v1/ext/store/search"]
 
 
 def test_the_cache_needs_the_fast_path() -> None:

@@ -39,12 +39,13 @@ from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from aionis_sdk import AionisClient
 
 from ._calls import Call
-from ._encoding import is_version_slots
+from ._encoding import is_version_slots, parse_time
 
 __all__ = ["MAX_ENTRIES", "MISS", "RETRY_S", "WAIT_MS", "ReadCache"]
 
@@ -59,7 +60,7 @@ RETRY_S = 0.5  # after a failed watch
 @dataclass(frozen=True, slots=True)
 class _Entry:
     blob: bytes
-    now: str | None  # ext_search: the store clock the answer was computed at
+    now: datetime | None  # ext_search: the store clock the answer was computed at
     versions: frozenset[str]  # client_ids of the versions in the answer
     items: frozenset[str] = frozenset()  # ext_heads: the items asked about
     prefix: tuple[str, ...] | None = None  # ext_search: the namespace prefix
@@ -89,6 +90,13 @@ def _key(call: Call) -> str | None:
         rest = {k: v for k, v in kwargs.items() if k != "now"}
         return "s" + json.dumps(rest, sort_keys=True, default=str)
     return None
+
+
+def _now(call: Call) -> datetime:
+    """The store clock an ``ext_search`` is evaluated at (a cached answer serves no earlier
+    one: an item expired then may not be yet)."""
+    now = call.kwargs.get("now")
+    return parse_time(now) if isinstance(now, str) else datetime.min.replace(tzinfo=timezone.utc)
 
 
 def _expires(version: Any) -> bool:
@@ -285,9 +293,7 @@ class ReadCache:
         if slot.key is not None:
             with self._lock:
                 entry = self._entries.get(slot.key) if self._live else None
-                if entry is not None and (
-                    entry.now is None or str(call.kwargs.get("now") or "") >= entry.now
-                ):
+                if entry is not None and (entry.now is None or _now(call) >= entry.now):
                     self._entries.move_to_end(slot.key)
                     self.hits += 1
                 else:
@@ -331,7 +337,7 @@ class ReadCache:
                 entry = _Entry(blob, None, cids, items=frozenset(call.kwargs["items"]))
             else:
                 prefix = tuple(call.kwargs.get("namespace_prefix") or ())
-                entry = _Entry(blob, str(call.kwargs.get("now") or ""), cids, prefix=prefix)
+                entry = _Entry(blob, _now(call), cids, prefix=prefix)
         with self._lock:
             keep = entry is not None and self._live and self._generation == slot.generation
             self._drop_stale(versions)  # bumps the generation: older answers in flight go
