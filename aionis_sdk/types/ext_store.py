@@ -113,10 +113,12 @@ class ExtStoreNamespacesResponse(AionisModel):
 
 
 class ExtStoreWatchChange(AionisModel):
-    """An item with a version committed after the position asked about."""
+    """An item with a version committed after the position asked about, and the client_id of
+    the newest such version the consumer can see."""
 
     item: str
     namespace: list[str]
+    version: str | None = None
 
 
 class ExtStoreWatchResponse(AionisModel):

@@ -111,6 +111,20 @@ def test_repeated_reads_send_no_request(aionis_server_url: str) -> None:
         assert sent == ["/v1/ext/store/search"]
 
 
+def test_an_answer_read_after_a_write_outlives_the_writes_notice(aionis_server_url: str) -> None:
+    """The watch names the newest version of a changed item: an answer that already holds it
+    (read after this store's own put) stays when the put's notice comes back."""
+    with cached_store(aionis_server_url, _scope()) as (store, sent):
+        store.put(("echo",), "k", {"v": 1})
+        first = store.search(("echo",))  # read after the put: holds its version
+        hits = store.cache_info().hits
+        time.sleep(0.3)  # the put's notice comes back from the server meanwhile
+        sent.clear()
+        assert store.search(("echo",)) == first
+        assert sent == []
+        assert store.cache_info().hits == hits + 1
+
+
 def test_own_writes_are_read_at_once(aionis_server_url: str) -> None:
     with cached_store(aionis_server_url, _scope()) as (store, _):
         for n in range(15):

@@ -159,6 +159,7 @@ def test_sync_client_against_a_real_server(servers: tuple[str, str]) -> None:
         c.memory.write(input_text="v", nodes=[_version_node("k", 3, ["a", "b"], {"n": 3})])
         seen = c.ext_store.watch(after=start.position, epoch=start.epoch, timeout_ms=5000)
         assert [(ch.item, ch.namespace) for ch in seen.changes] == [("k", ["a", "b"])]
+        assert seen.changes[0].version == "lgstore:k:3"
         assert seen.position > start.position
         assert seen.epoch == start.epoch
         assert c.ext_store.watch(after=start.position, epoch="another").reset

@@ -93,6 +93,9 @@ def test_changes_already_committed_are_answered_at_once(c: httpx.Client) -> None
     version(c, s, "b", 1, ["n", "deep"], op="delete")
     answer = watch(c, s, after=start["position"], timeout_ms=30_000, consumer_agent_id="alice")
     assert changed(answer) == [("a", ("n",)), ("b", ("n", "deep"))]
+    # Each item's newest version is named, so a client holding it knows it is current.
+    versions = {ch["item"]: ch["version"] for ch in answer["changes"]}
+    assert versions == {"a": "lgstore:a:2", "b": "lgstore:b:1"}
 
 
 def test_only_versions_the_consumer_can_see_are_reported(c: httpx.Client) -> None:

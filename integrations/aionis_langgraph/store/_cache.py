@@ -6,17 +6,20 @@ What "nothing has changed" rests on:
 
 * **Other writers**: a background thread keeps one long poll open on the server's
   ``/v1/ext/store/watch`` (``ext.store_index``). The server answers it as soon as a version the
-  store's agent can see is committed, naming each item and its namespace; the thread drops the
-  cached answers that could include them (a ``get`` of that item, a listing whose namespace
-  prefix covers that namespace) and polls again from the new position. A write by another
-  process is so seen here within one notification (a round trip after its commit), not at
-  once: this is the consistency the cache trades for reads that cost no request.
+  store's agent can see is committed, naming each item, its namespace and its newest version;
+  the thread drops the cached answers that could include them (a ``get`` of that item, a
+  listing whose namespace prefix covers that namespace) unless they hold that very version
+  (an answer read after the change, e.g. this store's own write coming back), and polls again
+  from the new position. A write by another process is so seen here within one notification
+  (a round trip after its commit), not at once: this is the consistency the cache trades for
+  reads that cost no request.
 * **This store's own writes**: a put or delete drops the cached answers about its item as
   soon as the write returns (or fails: it may have been stored), before the next read, so a
   store always reads its own writes.
-* **Races**: an answer is kept only if no change arrived between sending its request and
-  keeping it (a generation counter), so an answer computed before a change is never kept
-  after that change was applied.
+* **Races**: an answer is kept only if no change applied between sending its request and
+  keeping it touches it, other than one whose very version it holds (numbered changes in a
+  short log), so an answer computed before a change is never kept after that change was
+  applied.
 * **No watch, no cache**: until the first watch answer, and whenever a watch fails (the cache
   is emptied; the thread retries every :data:`RETRY_S`), reads go to the server. A watch
   answer with ``reset`` (the server restarted, or too much changed) empties the cache.
@@ -35,7 +38,7 @@ import json
 import logging
 import marshal
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -55,6 +58,7 @@ MISS: Any = object()
 MAX_ENTRIES = 10_000
 WAIT_MS = 10_000  # how long one watch waits on the server for a change
 RETRY_S = 0.5  # after a failed watch
+LOG_KEPT = 4096  # changes remembered to judge answers that were in flight meanwhile
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +81,10 @@ class Slot:
 
 # (item, namespace, client_id of the version; None: "changed, version unknown")
 Seen = tuple[str, tuple[str, ...], str | None]
+
+
+def _holds(entry: _Entry, client_id: str | None) -> bool:
+    return client_id is not None and client_id in entry.versions
 
 
 def _key(call: Call) -> str | None:
@@ -168,7 +176,13 @@ class ReadCache:
         # Which entries a change can touch: gets by item, listings by namespace prefix.
         self._by_item: dict[str, set[str]] = {}
         self._by_prefix: dict[tuple[str, ...], set[str]] = {}
-        self._generation = 0  # bumped whenever an answer in flight may have become stale
+        # Every change applied gets a generation number and stays in ``_log`` for a while; an
+        # answer is kept only if no change applied while it was in flight could make it stale
+        # (see :meth:`_current`). ``_floor``: answers sent before it are never kept (the
+        # cache was emptied, or the log no longer reaches back to them).
+        self._generation = 0
+        self._floor = 0
+        self._log: deque[tuple[int, Seen]] = deque()
         self._live = False  # a watch has answered and none has failed since
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -223,7 +237,7 @@ class ReadCache:
             if after is None or answer.reset or answer.epoch != epoch:
                 self._drop_all(live=True)
             else:
-                changes = [(ch.item, tuple(ch.namespace), None) for ch in answer.changes]
+                changes = [(ch.item, tuple(ch.namespace), ch.version) for ch in answer.changes]
                 with self._lock:
                     self._drop_stale(changes)
             after, epoch = answer.position, answer.epoch
@@ -236,6 +250,8 @@ class ReadCache:
             self._by_item.clear()
             self._by_prefix.clear()
             self._generation += 1
+            self._floor = self._generation
+            self._log.clear()
             self._live = live and not self._stop.is_set()
 
     def _add(self, key: str, entry: _Entry) -> None:
@@ -266,20 +282,37 @@ class ReadCache:
                     del self._by_prefix[entry.prefix]
 
     def _drop_stale(self, seen: Sequence[Seen]) -> None:
-        """Drop the entries that may answer differently now that these versions exist: a get
-        of the item, a listing whose prefix covers its namespace, unless the entry holds that
-        very version (``None``: a change, so every such entry)."""
-        if not seen:
-            return
-        self._generation += 1
-        for item, ns, client_id in seen:
+        """Apply changes: drop the entries that may answer differently now that these
+        versions exist (a get of the item, a listing whose prefix covers its namespace),
+        unless the entry holds that very version (``None``: unknown, so every such entry)."""
+        for change in seen:
+            item, ns, client_id = change
+            self._generation += 1
+            if len(self._log) >= LOG_KEPT:
+                self._floor = self._log.popleft()[0]
+            self._log.append((self._generation, change))
             keys = set(self._by_item.get(item, ()))
             for depth in range(len(ns) + 1):
                 keys.update(self._by_prefix.get(ns[:depth], ()))
             for key in keys:
                 entry = self._entries.get(key)
-                if entry is not None and (client_id is None or client_id not in entry.versions):
+                if entry is not None and not _holds(entry, client_id):
                     self._remove(key)
+
+    def _current(self, sent_at: int, entry: _Entry) -> bool:
+        """Whether an answer requested at generation ``sent_at`` is still current: no change
+        applied since touches it, or each one that does is a version it holds."""
+        if sent_at < self._floor:
+            return False
+        for generation, (item, ns, client_id) in reversed(self._log):
+            if generation <= sent_at:
+                break
+            touches = item in entry.items or (
+                entry.prefix is not None and ns[: len(entry.prefix)] == entry.prefix
+            )
+            if touches and not _holds(entry, client_id):
+                return False
+        return True
 
     # -- the driver hook ----------------------------------------------------------
 
@@ -320,7 +353,8 @@ class ReadCache:
     def _learn(self, call: Call, slot: Slot) -> None:
         """A fresh answer: entries holding other versions of its items go (so this store
         never answers with an older version of an item than one it has read), and the answer
-        is kept if nothing changed while it was out and it holds no expiring item."""
+        is kept if it holds no expiring item and no change applied while it was out makes it
+        stale."""
         assert slot.key is not None
         response: Mapping[str, Any] = slot.response
         versions = _versions(call, response)
@@ -339,7 +373,7 @@ class ReadCache:
                 prefix = tuple(call.kwargs.get("namespace_prefix") or ())
                 entry = _Entry(blob, _now(call), cids, prefix=prefix)
         with self._lock:
-            keep = entry is not None and self._live and self._generation == slot.generation
-            self._drop_stale(versions)  # bumps the generation: older answers in flight go
+            keep = entry is not None and self._live and self._current(slot.generation, entry)
+            self._drop_stale(versions)  # answers in flight with older versions will not be kept
             if keep and entry is not None:
                 self._add(slot.key, entry)

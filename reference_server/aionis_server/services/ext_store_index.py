@@ -341,6 +341,7 @@ class Change:
     item: str
     ns: tuple[str, ...]
     owner: Owner
+    client_id: str  # the version node's
 
 
 CHANGES_KEPT = 65_536  # versions remembered for watchers; an older position gets a reset
@@ -459,7 +460,9 @@ class StoreIndex:
         self.scope(row["scope_key"]).add_version(name, version)
         if len(self.changes) >= CHANGES_KEPT:
             self.changes_floor = self.changes.popleft().seq
-        self.changes.append(Change(version.node_seq, str(row["scope_key"]), name, ns, owner))
+        self.changes.append(
+            Change(version.node_seq, str(row["scope_key"]), name, ns, owner, version.client_id)
+        )
         return 1
 
     def _fill_pending(self, conn: sqlite3.Connection) -> None:

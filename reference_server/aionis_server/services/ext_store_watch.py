@@ -4,7 +4,9 @@ A client that caches what it reads from the store (``AionisStore(read_cache=True
 ``POST /v1/ext/store/watch {"after": position, "epoch": epoch, "timeout_ms": ...}`` open. The
 answer comes as soon as a version the consumer can see has been committed after ``position``
 (or when the timeout passes, with no changes) and names each item that changed, with its
-namespace; the client drops what it cached of them and asks again from the new ``position``.
+namespace and the ``client_id`` of its newest such version (``version``); the client drops what
+it cached of them (unless it already holds that very version) and asks again from the new
+``position``.
 A position is the index's watermark (``nodes.seq``); ``epoch`` names the index of this server
 process.
 
@@ -31,7 +33,7 @@ from typing import Any
 
 from ..context import RequestContext
 from ..schemas.ext_store import ExtStoreWatchBody
-from .ext_store_index import StoreIndex
+from .ext_store_index import Change, StoreIndex
 
 __all__ = ["CommitSignal", "changes_since", "close_watchers", "commit_signal"]
 
@@ -129,7 +131,7 @@ def changes_since(
         ):
             answer["reset"] = True
             return answer
-        found: dict[str, tuple[str, ...]] = {}
+        found: dict[str, Change] = {}  # newest visible version of each item
         for change in reversed(index.changes):
             if change.seq <= after:
                 break
@@ -139,9 +141,12 @@ def changes_since(
                 or not change.owner.visible_to(agent, team)
             ):
                 continue
-            found[change.item] = change.ns
+            found[change.item] = change
             if len(found) > body.limit:
                 answer["reset"] = True
                 return answer
-    answer["changes"] = [{"item": item, "namespace": list(ns)} for item, ns in found.items()]
+    answer["changes"] = [
+        {"item": item, "namespace": list(change.ns), "version": change.client_id}
+        for item, change in found.items()
+    ]
     return answer
