@@ -92,6 +92,16 @@ def test_a_change_in_flight_keeps_the_answer_only_if_it_holds_that_version(
     assert cached(cache, search_call(("ns", "a")))
 
 
+def test_a_notice_of_a_version_an_answer_holds_keeps_it(cache: ReadCache) -> None:
+    ask(cache, search_call(), listing(node("x", ("ns",), "v2")))
+    with cache._lock:
+        cache._drop_stale([("x", ("ns",), "v2")])  # e.g. this store's own put coming back
+    assert cached(cache, search_call())
+    with cache._lock:
+        cache._drop_stale([("x", ("ns",), "v3")])
+    assert not cached(cache, search_call())
+
+
 def test_a_change_elsewhere_in_flight_does_not_matter(cache: ReadCache) -> None:
     def change() -> None:
         with cache._lock:
