@@ -16,6 +16,9 @@ What "nothing has changed" rests on:
 * **This store's own writes**: a put or delete drops the cached answers about its item as
   soon as the write returns (or fails: it may have been stored), before the next read, so a
   store always reads its own writes.
+* **Fresher answers**: an answer from the server drops the cached answers that hold another
+  version of one of its items, so the store never answers with an older version of an item
+  than one it has already read (say, a cached listing after a get that went to the server).
 * **Races**: an answer is kept only if no change applied between sending its request and
   keeping it touches it, other than one whose very version it holds (numbered changes in a
   short log), so an answer computed before a change is never kept after that change was
