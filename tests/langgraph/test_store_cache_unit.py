@@ -4,7 +4,9 @@ shows now and then (a change applied while an answer is in flight)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -202,3 +204,102 @@ def test_an_answer_sent_before_the_log_reaches_back_is_not_kept(
     assert not cached(cache, search_call())  # cannot tell what it missed: not kept
     ask(cache, search_call(), listing())
     assert cached(cache, search_call())
+
+
+class FakeWatch:
+    """A client whose ``ext_store.watch`` follows a script: answers, or exceptions to raise."""
+
+    def __init__(self, script: list[Any]) -> None:
+        self.script = script
+        self.asked: list[dict[str, Any]] = []
+        self.is_closed = False
+        self.ext_store = self
+
+    def watch(self, **kwargs: Any) -> Any:
+        self.asked.append(kwargs)
+        time.sleep(0.002)
+        step = self.script.pop(0) if self.script else {"changes": []}
+        if isinstance(step, BaseException):
+            raise step
+        after = kwargs.get("after") or 0
+        return SimpleNamespace(
+            position=step.get("position", after),
+            epoch=step.get("epoch", "e1"),
+            reset=step.get("reset", False),
+            changes=[SimpleNamespace(item=i, namespace=list(ns), version=v)
+                     for i, ns, v in step.get("changes", [])],
+        )  # fmt: skip
+
+
+def _until(check: Any, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline
+        time.sleep(0.002)
+
+
+def test_the_watch_thread_applies_changes_and_follows_positions() -> None:
+    client = FakeWatch([{"position": 5}, {}, {}])
+    cache = ReadCache(client)  # type: ignore[arg-type]
+    cache.start()
+    try:
+        _until(lambda: cache.live)
+        ask(cache, search_call(), listing())
+        ask(cache, heads_call("x"), {"heads": [None]})
+        client.script.append({"position": 7, "changes": [("x", ("elsewhere",), "v1")]})
+        _until(lambda: not cached(cache, heads_call("x")))
+        assert cached(cache, search_call())  # another namespace: kept
+        _until(lambda: any(asked.get("after") == 7 for asked in client.asked))
+        assert client.asked[0]["after"] is None  # the first watch asks where things stand
+        assert {"after": 5, "epoch": "e1"}.items() <= client.asked[1].items()
+    finally:
+        cache.close()
+
+
+def test_a_failing_watch_turns_the_cache_off_until_it_works_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_cache, "RETRY_S", 0.01)
+    client = FakeWatch([{"position": 5}])
+    cache = ReadCache(client)  # type: ignore[arg-type]
+    cache.start()
+    try:
+        _until(lambda: cache.live)
+        ask(cache, search_call(), listing())
+        client.script.extend([ConnectionError("server away")] * 3)
+        _until(lambda: not cache.live)
+        assert cache.size == 0
+        _until(lambda: cache.live)  # the script runs out of errors: back, starting over
+        assert any(asked["after"] is None for asked in client.asked[2:])
+        assert not cached(cache, search_call())
+    finally:
+        cache.close()
+
+
+def test_a_reset_or_a_new_epoch_empties_the_cache() -> None:
+    client = FakeWatch([{"position": 5}])
+    cache = ReadCache(client)  # type: ignore[arg-type]
+    cache.start()
+    try:
+        _until(lambda: cache.live)
+        for step in ({"position": 6, "reset": True}, {"position": 1, "epoch": "e2"}):
+            ask(cache, search_call(), listing())
+            assert cache.size == 1
+            client.script.append(step)
+            _until(lambda: cache.size == 0)
+    finally:
+        cache.close()
+
+
+def test_the_watch_stops_when_the_stores_client_is_closed() -> None:
+    closed = [False]
+    client = FakeWatch([])
+    cache = ReadCache(client, closed=lambda: closed[0])  # type: ignore[arg-type]
+    cache.start()
+    _until(lambda: cache.live)
+    closed[0] = True
+    thread = cache._thread
+    assert thread is not None
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert not cache.live

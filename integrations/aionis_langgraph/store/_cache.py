@@ -42,7 +42,7 @@ import logging
 import marshal
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -171,8 +171,17 @@ def _written(call: Call) -> list[Seen] | None:
 class ReadCache:
     """The cache of one store: entries, the watch thread, and the driver hook :meth:`around`."""
 
-    def __init__(self, client: AionisClient, *, wait_ms: int = WAIT_MS) -> None:
+    def __init__(
+        self,
+        client: AionisClient,
+        *,
+        wait_ms: int = WAIT_MS,
+        closed: Callable[[], bool] | None = None,
+    ) -> None:
         self._client = client
+        # Whether the store's own client is closed (default: the watch client's pool is):
+        # then the watch thread stops by itself.
+        self._closed = closed if closed is not None else (lambda: client.is_closed)
         self._wait_ms = wait_ms
         self._lock = threading.Lock()
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
@@ -221,12 +230,15 @@ class ReadCache:
         after: int | None = None
         epoch: str | None = None
         while not self._stop.is_set():
+            if self._closed():
+                self.close()
+                return
             try:
                 answer = self._client.ext_store.watch(
                     after=after, epoch=epoch, timeout_ms=self._wait_ms
                 )
             except Exception as exc:  # the server is away: read through until it is back
-                if self._client.is_closed:  # the store's client was closed: nothing to watch
+                if self._closed():  # the store's client was closed: nothing to watch
                     self.close()
                     return
                 if self._live:

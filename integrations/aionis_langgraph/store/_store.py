@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime, timezone
@@ -158,6 +159,7 @@ class AionisStore(BaseStore):
             raise ValueError("read_cache=True needs the fast path (fast_path=True)")
         self._read_cache_wanted = read_cache
         self._cache: ReadCache | None = None
+        self._cache_lock = threading.Lock()
         self._cache_client: AionisClient | None = None  # owned: made for an async-only store
 
     # -- constructors -------------------------------------------------------------
@@ -233,15 +235,23 @@ class AionisStore(BaseStore):
 
     def _read_cache(self) -> ReadCache | None:
         """The read cache, started on the first batch that knows the extension is there."""
-        if self._cache is None and self._read_cache_wanted and self._settings.ext:
-            watcher = self._client.with_options() if self._client is not None else None
-            if watcher is None:
-                assert self._aclient is not None
-                config = self._aclient.config
-                fields = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
-                watcher = self._cache_client = AionisClient(**fields)
-            self._cache = ReadCache(watcher)
-            self._cache.start()
+        if self._cache is not None or not (self._read_cache_wanted and self._settings.ext):
+            return self._cache
+        with self._cache_lock:
+            if self._cache is None:
+                # The watch shares the sync client's connection pool (and so its transport
+                # settings); an async-only store gets a sync client of the same configuration,
+                # and its watch stops once the async client is closed.
+                if self._client is not None:
+                    cache = ReadCache(self._client.with_options())
+                else:
+                    assert self._aclient is not None
+                    aclient, config = self._aclient, self._aclient.config
+                    fields = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
+                    self._cache_client = AionisClient(**fields)
+                    cache = ReadCache(self._cache_client, closed=lambda: aclient.is_closed)
+                cache.start()
+                self._cache = cache
         return self._cache
 
     def cache_info(self) -> CacheInfo:
