@@ -183,7 +183,7 @@ def test_a_stopping_server_answers_waiting_polls() -> None:
 
         waiter = threading.Thread(target=wait)
         waiter.start()
-        time.sleep(0.3)  # the poll is waiting on the server
+        time.sleep(1.0)  # the poll is waiting on the server by now
         began = time.monotonic()
     waiter.join(timeout=60)
     # The shutdown did not wait for the poll's 30 s: it answered it, with no changes.
