@@ -17,6 +17,7 @@ import pytest
 from server_support import error_code, live_client
 from test_ext_store_index import DIM, version
 
+from aionis_server.config import ApiKeyPrincipal
 from aionis_server.services import ext_store_index
 from aionis_server.testing import serve_in_thread
 
@@ -191,3 +192,24 @@ def test_a_stopping_server_answers_waiting_polls() -> None:
     assert answers
     assert answers[0].status_code == 200
     assert answers[0].json()["changes"] == []
+
+
+def test_identity_comes_from_the_credential() -> None:
+    keys_ = {
+        "ka": ApiKeyPrincipal(tenant_id="t1", agent_id="alice"),
+        "kb": ApiKeyPrincipal(tenant_id="t1", agent_id="bob"),
+    }
+    with live_client(auth_mode="api_key", api_keys=keys_, embedding_dim=DIM) as c:
+        s = "shared-scope"
+
+        def ask(key: str, **body: Any) -> httpx.Response:
+            return c.post(WATCH, json={"scope": s, **body}, headers={"x-api-key": key})
+
+        start = ask("ka").json()
+        version(c, s, "a", 1, ["n"], value={"v": 1}, headers={"x-api-key": "ka"})
+        alice = ask("ka", after=start["position"], timeout_ms=10_000).json()
+        assert changed(alice) == [("a", ("n",))]
+        bob = ask("kb", after=start["position"], timeout_ms=200).json()
+        assert bob["changes"] == []  # alice's private item is not bob's to hear about
+        assert ask("kb", after=0, consumer_agent_id="alice").status_code == 403
+        assert c.post(WATCH, json={"scope": s}).status_code == 401
