@@ -10,9 +10,12 @@ emptied and reads go through, and what was written meanwhile is read after it co
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta, timezone
@@ -223,6 +226,30 @@ def test_a_listing_is_not_served_for_an_earlier_clock(aionis_server_url: str) ->
         moments.append(moments[0] - timedelta(minutes=5))
         store.search(("clock",))  # earlier: asks the server
         assert sent == ["/v1/ext/store/search"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork (POSIX)")
+def test_a_forked_child_does_not_trust_the_parents_cache(aionis_server_url: str) -> None:
+    """The watch thread does not survive a fork, so the child forgets what was cached (it
+    would never hear of a change) until its next read starts a watch of its own."""
+    with cached_store(aionis_server_url, _scope()) as (store, _):
+        store.put(("f",), "k", {"v": 1})
+        _until_hit(store, lambda: store.get(("f",), "k"))
+        assert store.cache_info().size >= 1
+        read, write = os.pipe()
+        with warnings.catch_warnings():  # 3.12+: "fork() of a multi-threaded process"
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # the child: report and leave at once (no pytest teardown here)
+            info = store.cache_info()
+            os.write(write, json.dumps([info.live, info.size]).encode())
+            os._exit(0)
+        os.close(write)
+        reported = json.loads(os.read(read, 100))
+        os.close(read)
+        os.waitpid(pid, 0)
+        assert reported == [False, 0]
+        assert store.cache_info().live  # the parent's cache goes on
 
 
 def test_the_cache_needs_the_fast_path() -> None:

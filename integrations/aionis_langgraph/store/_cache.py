@@ -25,7 +25,8 @@ What "nothing has changed" rests on:
   applied.
 * **No watch, no cache**: until the first watch answer, and whenever a watch fails (the cache
   is emptied; the thread retries every :data:`RETRY_S`), reads go to the server. A watch
-  answer with ``reset`` (the server restarted, or too much changed) empties the cache.
+  answer with ``reset`` (the server restarted, or too much changed) empties the cache, and so
+  does a fork (the child has no watch thread until its next read starts one).
 
 What is cached: ``get`` (a version head) and searches *without* a query (a listing, with or
 without a filter). Searches by meaning and ``list_namespaces`` always go to the server, and so
@@ -37,10 +38,13 @@ used first out.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import marshal
+import os
 import threading
+import weakref
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -168,6 +172,12 @@ def _written(call: Call) -> list[Seen] | None:
     return out
 
 
+def _forked(ref: weakref.ref[ReadCache]) -> None:
+    cache = ref()
+    if cache is not None:
+        cache._after_fork()
+
+
 class ReadCache:
     """The cache of one store: entries, the watch thread, and the driver hook :meth:`around`."""
 
@@ -198,6 +208,7 @@ class ReadCache:
         self._live = False  # a watch has answered and none has failed since
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._pid: int | None = None  # the process the watch thread runs in
         self.hits = 0
         self.misses = 0
 
@@ -207,10 +218,23 @@ class ReadCache:
         with self._lock:
             if self._thread is not None or self._stop.is_set():
                 return
+            if self._pid is None:  # first start: a forked child must not trust this memory
+                os.register_at_fork(after_in_child=functools.partial(_forked, weakref.ref(self)))
+            self._pid = os.getpid()
             self._thread = threading.Thread(
                 target=self._watch, name="aionis-store-read-cache", daemon=True
             )
             self._thread.start()
+
+    def _after_fork(self) -> None:
+        """In a forked child: the watch thread did not come along, so nothing cached can be
+        trusted; start over (the watch starts again on the next read)."""
+        self._lock = threading.Lock()  # another thread may have held it at the fork
+        stopped, self._stop = self._stop.is_set(), threading.Event()
+        if stopped:
+            self._stop.set()
+        self._thread = None
+        self._drop_all(live=False)
 
     def close(self) -> None:
         """Stop the watch thread (within one watch wait) and forget every entry."""
@@ -336,6 +360,8 @@ class ReadCache:
         """Wrap one call of a plan: ``slot.response`` is the cached answer on a hit; else the
         caller sets it to the server's, which is kept if it may be. A ``write`` drops what it
         makes stale when it returns or fails."""
+        if self._thread is None and self._pid is not None and not self._stop.is_set():
+            self.start()  # in a forked child
         slot = Slot(key=_key(call))
         entry: _Entry | None = None
         if slot.key is not None:
