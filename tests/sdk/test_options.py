@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 
@@ -147,3 +148,25 @@ def test_injected_client_headers_are_kept(router: respx.MockRouter) -> None:
     assert headers["x-proxy-auth"] == "p"
     assert headers["user-agent"] == "aionis-sdk-python/1.0.0.dev0"
     http.close()
+
+
+def test_is_closed_follows_the_shared_pool() -> None:
+    client = AionisClient(base_url="http://127.0.0.1:9")
+    copy = client.with_options(agent_id="other")
+    assert not client.is_closed
+    assert not copy.is_closed
+    copy.close()  # a copy does not own the pool
+    assert not client.is_closed
+    client.close()
+    assert client.is_closed
+    assert copy.is_closed
+
+
+def test_async_is_closed_follows_the_pool() -> None:
+    async def main() -> None:
+        client = AsyncAionisClient(base_url="http://127.0.0.1:9")
+        assert not client.is_closed
+        await client.aclose()
+        assert client.is_closed
+
+    asyncio.run(main())
