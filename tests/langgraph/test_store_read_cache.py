@@ -330,3 +330,14 @@ def test_an_async_store_uses_the_cache(aionis_server_url: str) -> None:
                 store.close()
 
     asyncio.run(main())
+
+
+def test_the_watch_is_not_retried_by_the_sdk(aionis_server_url: str) -> None:
+    """A failed watch must turn the cache off at once, not after the SDK's retries (while a
+    restarted server may already be taking writes): the watch thread retries by itself."""
+    with cached_store(aionis_server_url, _scope()) as (store, _):
+        cache = store._cache
+        assert cache is not None
+        assert cache._client.config.retry.max_retries == 0
+        assert store._client is not None
+        assert store._client.config.retry.max_retries > 0  # the store's own calls keep theirs

@@ -241,14 +241,15 @@ class AionisStore(BaseStore):
             if self._cache is None:
                 # The watch shares the sync client's connection pool (and so its transport
                 # settings); an async-only store gets a sync client of the same configuration,
-                # and its watch stops once the async client is closed.
+                # and its watch stops once the async client is closed. No SDK retries: a
+                # failed watch turns the cache off at once (the watch thread retries itself).
                 if self._client is not None:
-                    cache = ReadCache(self._client.with_options())
+                    cache = ReadCache(self._client.with_options(max_retries=0))
                 else:
                     assert self._aclient is not None
                     aclient, config = self._aclient, self._aclient.config
                     fields = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
-                    self._cache_client = AionisClient(**fields)
+                    self._cache_client = AionisClient(**fields, max_retries=0)
                     cache = ReadCache(self._cache_client, closed=lambda: aclient.is_closed)
                 cache.start()
                 self._cache = cache
