@@ -128,6 +128,14 @@ def _cacheable(call: Call, response: Any) -> bool:
     return not any(_expires(entry.get("version")) for entry in response.get("items") or [])
 
 
+def _encoded(response: Any) -> bytes | None:
+    """The answer as ``marshal`` bytes (None: not plain JSON-like data, so not kept)."""
+    try:
+        return marshal.dumps(response)
+    except ValueError:
+        return None
+
+
 def _seen(slots: Any, client_id: Any) -> Seen | None:
     """A version's item, namespace and client_id, if its slots are a store version's."""
     if not is_version_slots(slots):
@@ -181,18 +189,11 @@ def _forked(ref: weakref.ref[ReadCache]) -> None:
 class ReadCache:
     """The cache of one store: entries, the watch thread, and the driver hook :meth:`around`."""
 
-    def __init__(
-        self,
-        client: AionisClient,
-        *,
-        wait_ms: int = WAIT_MS,
-        closed: Callable[[], bool] | None = None,
-    ) -> None:
+    def __init__(self, client: AionisClient, *, closed: Callable[[], bool] | None = None) -> None:
         self._client = client
         # Whether the store's own client is closed (default: the watch client's pool is):
         # then the watch thread stops by itself.
         self._closed = closed if closed is not None else (lambda: client.is_closed)
-        self._wait_ms = wait_ms
         self._lock = threading.Lock()
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         # Which entries a change can touch: gets by item, listings by namespace prefix.
@@ -258,9 +259,7 @@ class ReadCache:
                 self.close()
                 return
             try:
-                answer = self._client.ext_store.watch(
-                    after=after, epoch=epoch, timeout_ms=self._wait_ms
-                )
+                answer = self._client.ext_store.watch(after=after, epoch=epoch, timeout_ms=WAIT_MS)
             except Exception as exc:  # the server is away: read through until it is back
                 if self._closed():  # the store's client was closed: nothing to watch
                     self.close()
@@ -400,15 +399,10 @@ class ReadCache:
         response: Mapping[str, Any] = slot.response
         versions = _versions(call, response)
         entry: _Entry | None = None
-        if isinstance(response, dict) and _cacheable(call, response):
-            try:
-                blob = marshal.dumps(response)
-            except ValueError:  # not plain JSON-like data: do not keep it
-                blob = b""
+        blob = _encoded(response) if _cacheable(call, response) else None
+        if blob is not None:
             cids = frozenset(cid for _, _, cid in versions if cid is not None)
-            if not blob:
-                entry = None
-            elif call.name == "ext_heads":
+            if call.name == "ext_heads":
                 entry = _Entry(blob, None, cids, items=frozenset(call.kwargs["items"]))
             else:
                 prefix = tuple(call.kwargs.get("namespace_prefix") or ())
